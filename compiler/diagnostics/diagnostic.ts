@@ -1,0 +1,50 @@
+// Diagnostics are data; rendering lives in render.ts. Every phase returns all the diagnostics it can find.
+
+export interface Position {
+  line: number; // 1-based
+  column: number; // 1-based, in UTF-16 code units
+  offset: number; // 0-based
+}
+
+export interface Span {
+  file: string;
+  start: Position;
+  end: Position; // exclusive
+}
+
+export type Severity = "error" | "warning" | "note";
+
+export interface RelatedSpan {
+  span: Span;
+  message: string;
+}
+
+export interface Diagnostic {
+  /** Stable code, e.g. "E0101". Catalogued in docs/diagnostics.md. */
+  code: string;
+  severity: Severity;
+  message: string;
+  span: Span;
+  hints: string[];
+  related: RelatedSpan[];
+}
+
+export function diagnostic(
+  code: string,
+  message: string,
+  span: Span,
+  opts: { severity?: Severity; hints?: string[]; related?: RelatedSpan[] } = {},
+): Diagnostic {
+  return {
+    code,
+    severity: opts.severity ?? "error",
+    message,
+    span,
+    hints: opts.hints ?? [],
+    related: opts.related ?? [],
+  };
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === "error");
+}
