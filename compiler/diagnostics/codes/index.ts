@@ -1,0 +1,18 @@
+// The catalog of every diagnostic code. docs/diagnostics.md is generated from it, and a test checks that every
+// code has at least one case in the bad-spec corpus (test/bad/).
+// Ranges: E01xx syntax, E02xx names, E03xx types and shapes, E04xx game, E05xx params and compile-time values,
+// E06xx plugins, E07xx CLI / files; W-codes are warnings.
+import { syntaxCodes } from "./syntax.ts";
+import { semanticCodes } from "./semantic.ts";
+import { pluginCodes } from "./plugin.ts";
+
+export interface CodeInfo {
+  code: string;
+  title: string;
+  /** A minimal bad spec (or spec fragment) that triggers it. */
+  example: string;
+  /** How to fix it. */
+  fix: string;
+}
+
+export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes];
