@@ -1,0 +1,81 @@
+// The program contract: what a compiled trainer module exports and what the training harness (runtime/train/)
+// gives it. The emitter (compiler/emit) writes modules of exactly this shape:
+//
+//   import * as rt from "ganc/runtime";
+//   export const meta: rt.ProgramMeta = { ... };
+//   export async function createProgram(ctx: rt.ProgramContext): Promise<rt.Program> { ... }
+//
+// The harness owns backends, run directories, logging, checkpoints and evaluation; the program owns the model:
+// parameters, data, optimizers and one training step.
+
+import type * as tf from "@tensorflow/tfjs";
+import type { Batcher, Dataset, Optimizer, ParamStore, Rng } from "./types.ts";
+
+export type ParamValue = number | boolean | string;
+
+export interface ProgramMeta {
+  model: string;
+  description: string;
+  /** spec file name as compiled (for messages: "gm_gan.gan:31") */
+  specFile: string;
+  /** every param's final value (defaults + overrides) */
+  params: Record<string, ParamValue>;
+  train: {
+    batch: number;
+    steps: number | null;
+    epochs: number | null;
+    schedule: "alternating" | "simultaneous";
+    seed: number;
+    logEvery: number;
+    checkpointEvery: number;
+  };
+  evaluate: { every: number | null; metrics: { name: string; args: Record<string, unknown> }[] };
+  updates: { name: string; loss: string; direction: "minimizes" | "maximizes"; every: number; repeat: number }[];
+  losses: string[];
+  /** the data binding that lives in sample space (what G produces): name, data column and per-example shape */
+  sampleSpace: { name: string; column: number; shape: number[]; image: boolean };
+  /** the first Index[...] data binding (class labels / true components), if any */
+  labels: { name: string; column: number; classes: number } | null;
+  /** number of mixture components when the generator's latent is a GaussianMixture (one sample-grid row each) */
+  components: number | null;
+  /** name of the PCM head (role head), if any */
+  head: string | null;
+}
+
+export interface ProgramContext {
+  /** the run's random source: the program draws ALL its randomness from it (or from batcher/forks it exposes) */
+  rng: Rng;
+  /** directory of the spec, for relative data paths */
+  baseDir: string;
+  /** the backend actually in use */
+  backend: string;
+}
+
+export interface Program {
+  meta: ProgramMeta;
+  store: ParamStore;
+  data: Dataset;
+  batcher: Batcher;
+  /** by update name */
+  optimizers: Record<string, Optimizer>;
+  /**
+   * Run every update due at `step` (0-based) following the schedule, on ONE shared minibatch from `batcher`.
+   * Returns the value of each update's loss (as declared, before the update) keyed by update name.
+   * Throws GancRuntimeError naming the spec line and the loss when a loss is NaN or infinite.
+   */
+  trainStep(step: number): Promise<Record<string, number>>;
+  /** n generator samples [n, ...sampleSpace.shape]; `component` draws from one mixture component only */
+  sample(n: number, opts?: { component?: number }): tf.Tensor;
+  /** PCM head responsibilities for x [n, ...sampleSpace.shape] -> [n, K]; null when the spec has no head */
+  assign: ((x: tf.Tensor) => tf.Tensor) | null;
+  /** apply any network by name to per-example inputs (evaluation metrics) */
+  network(name: string, ...inputs: tf.Tensor[]): tf.Tensor;
+}
+
+export type CreateProgram = (ctx: ProgramContext) => Promise<Program>;
+
+/** What `import("trainer.ts")` yields. */
+export interface ProgramModule {
+  meta: ProgramMeta;
+  createProgram: CreateProgram;
+}
