@@ -1,0 +1,223 @@
+// k-means with greedy k-means++ seeding and several restarts, following scikit-learn's KMeans (the clustering the
+// NDB reference code uses): n_init restarts keep the lowest inertia, Lloyd iterations stop on unchanged labels or
+// when the squared center shift falls below tol * mean per-feature variance.
+
+import { MetricError, checkMatrix, sqDist, type Floats } from "./matrix.ts";
+import { mulberry32, type MetricRng } from "./rng.ts";
+
+export interface KMeansOptions {
+  seed?: number;
+  /** restarts; the one with the lowest inertia wins (sklearn's n_init; 10 in the NDB reference era) */
+  inits?: number;
+  maxIter?: number;
+  /** relative tolerance, scaled by the mean per-feature variance like sklearn (default 1e-4) */
+  tol?: number;
+}
+
+export interface KMeansResult {
+  /** k x d row-major */
+  centers: Float64Array;
+  /** cluster index per row */
+  labels: Int32Array;
+  /** sum of squared distances to the assigned centers */
+  inertia: number;
+  iters: number;
+}
+
+export function kmeans(X: Floats, n: number, d: number, k: number, opts: KMeansOptions = {}): KMeansResult {
+  checkMatrix({ data: X, n, d }, "kmeans");
+  if (!Number.isInteger(k) || k < 1) throw new MetricError(`kmeans: k must be a positive integer, got ${k}`);
+  if (n < k) throw new MetricError(`kmeans: ${n} samples is fewer than k = ${k} clusters`);
+  const inits = opts.inits ?? 10;
+  const maxIter = opts.maxIter ?? 100;
+  const rng = mulberry32(opts.seed ?? 0);
+  const tol = (opts.tol ?? 1e-4) * meanVariance(X, n, d);
+  let best: KMeansResult | null = null;
+  for (let r = 0; r < inits; r++) {
+    const centers = kmeansPlusPlus(X, n, d, k, rng);
+    const res = lloyd(X, n, d, k, centers, maxIter, tol);
+    if (best === null || res.inertia < best.inertia) best = res;
+  }
+  return best!;
+}
+
+function meanVariance(X: Floats, n: number, d: number): number {
+  let tot = 0;
+  for (let j = 0; j < d; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += X[i * d + j]!;
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (X[i * d + j]! - m) ** 2;
+    tot += v / n;
+  }
+  return tot / d;
+}
+
+/** Greedy k-means++ (Arthur & Vassilvitskii; sklearn tries 2 + floor(ln k) candidates per step, keeps the best). */
+export function kmeansPlusPlus(X: Floats, n: number, d: number, k: number, rng: MetricRng): Float64Array {
+  const centers = new Float64Array(k * d);
+  const trials = 2 + Math.floor(Math.log(k));
+  const first = rng.int(n);
+  centers.set(X.subarray(first * d, first * d + d), 0);
+  const closest = new Float64Array(n);
+  let pot = 0;
+  for (let i = 0; i < n; i++) {
+    closest[i] = sqDist(X, i * d, centers, 0, d);
+    pot += closest[i]!;
+  }
+  const cand = new Float64Array(n);
+  const bestDist = new Float64Array(n);
+  for (let c = 1; c < k; c++) {
+    let bestPot = Infinity;
+    let bestId = -1;
+    for (let t = 0; t < trials; t++) {
+      // sample proportionally to the current squared distance
+      const target = rng.uniform() * pot;
+      let acc = 0;
+      let id = n - 1;
+      for (let i = 0; i < n; i++) {
+        acc += closest[i]!;
+        if (acc > target) {
+          id = i;
+          break;
+        }
+      }
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        const dd = Math.min(closest[i]!, sqDist(X, i * d, X, id * d, d));
+        cand[i] = dd;
+        p += dd;
+      }
+      if (p < bestPot) {
+        bestPot = p;
+        bestId = id;
+        bestDist.set(cand);
+      }
+    }
+    centers.set(X.subarray(bestId * d, bestId * d + d), c * d);
+    closest.set(bestDist);
+    pot = bestPot;
+  }
+  return centers;
+}
+
+/** Nearest center per row (squared L2), optionally over a subset of the coordinates. */
+export function assignNearest(
+  X: Floats,
+  n: number,
+  d: number,
+  centers: Floats,
+  k: number,
+  dims?: ArrayLike<number>,
+): { labels: Int32Array; dist: Float64Array } {
+  const labels = new Int32Array(n);
+  const dist = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    let bi = 0;
+    for (let c = 0; c < k; c++) {
+      let s: number;
+      if (dims) {
+        s = 0;
+        for (let t = 0; t < dims.length; t++) {
+          const j = dims[t]!;
+          const v = X[i * d + j]! - centers[c * d + j]!;
+          s += v * v;
+        }
+      } else s = sqDist(X, i * d, centers, c * d, d);
+      if (s < best) {
+        best = s;
+        bi = c;
+      }
+    }
+    labels[i] = bi;
+    dist[i] = best;
+  }
+  return { labels, dist };
+}
+
+function lloyd(
+  X: Floats,
+  n: number,
+  d: number,
+  k: number,
+  init: Float64Array,
+  maxIter: number,
+  tol: number,
+): KMeansResult {
+  let centers = init;
+  let labels = new Int32Array(n).fill(-1);
+  let dist = new Float64Array(n);
+  let iters = 0;
+  let strict = false;
+  for (let it = 0; it < maxIter; it++) {
+    iters = it + 1;
+    const a = assignNearest(X, n, d, centers, k);
+    const next = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      const c = a.labels[i]!;
+      counts[c]!++;
+      for (let j = 0; j < d; j++) next[c * d + j]! += X[i * d + j]!;
+    }
+    relocateEmpty(X, n, d, k, a.labels, a.dist, counts, next);
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) next[c * d + j]! /= counts[c]!;
+    let same = true;
+    for (let i = 0; i < n; i++)
+      if (a.labels[i] !== labels[i]) {
+        same = false;
+        break;
+      }
+    let shift = 0;
+    for (let t = 0; t < k * d; t++) shift += (next[t]! - centers[t]!) ** 2;
+    labels = a.labels;
+    dist = a.dist;
+    if (same) {
+      strict = true; // centers were already the means of these labels
+      break;
+    }
+    centers = next;
+    if (shift <= tol) break;
+  }
+  if (!strict) {
+    // final assignment so labels match the returned centers
+    const a = assignNearest(X, n, d, centers, k);
+    labels = a.labels;
+    dist = a.dist;
+  }
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += dist[i]!;
+  return { centers, labels, inertia, iters };
+}
+
+/** Empty clusters take the points farthest from their current centers (sklearn's relocation rule). */
+function relocateEmpty(
+  X: Floats,
+  n: number,
+  d: number,
+  k: number,
+  labels: Int32Array,
+  dist: Float64Array,
+  counts: Float64Array,
+  sums: Float64Array,
+): void {
+  const empty: number[] = [];
+  for (let c = 0; c < k; c++) if (counts[c] === 0) empty.push(c);
+  if (empty.length === 0) return;
+  const far = Array.from({ length: n }, (_, i) => i).sort((a, b) => dist[b]! - dist[a]!);
+  let f = 0;
+  for (const c of empty) {
+    // skip points whose cluster would become empty
+    while (f < n && counts[labels[far[f]!]!]! <= 1) f++;
+    if (f >= n) break;
+    const i = far[f++]!;
+    const old = labels[i]!;
+    counts[old]!--;
+    for (let j = 0; j < d; j++) sums[old * d + j]! -= X[i * d + j]!;
+    labels[i] = c;
+    counts[c] = 1;
+    dist[i] = 0;
+    for (let j = 0; j < d; j++) sums[c * d + j] = X[i * d + j]!;
+  }
+}
