@@ -1,0 +1,131 @@
+// conv2d and conv2dTranspose on NHWC with custom gradients built from im2col/col2im + non-transposed matMuls,
+// so training works on wasm (no Conv2DBackpropFilter kernel there) and avoids its slow Conv2DBackpropInput.
+import * as tf from "@tensorflow/tfjs";
+import type { ApplyOpts, ParamStore, Tensor } from "../types.ts";
+import { GancRuntimeError } from "../errors.ts";
+import { col2im, convGeom, im2col } from "./conv-util.ts";
+import type { Layer } from "./types.ts";
+
+export interface Conv2dOpts {
+  inChannels: number;
+  filters: number;
+  kernel: number;
+  stride: number;
+  padding: "same" | "valid";
+}
+export interface Conv2dTransposeOpts extends Conv2dOpts {
+  inH: number;
+  inW: number;
+}
+
+/** conv2d(x [N,H,W,C], w [k,k,C,F], b [F]); forward uses the backend's conv kernel. */
+export function conv2dOp(stride: number, padding: "same" | "valid"): (x: Tensor, w: Tensor, b: Tensor) => Tensor {
+  const f = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const value = tf.add(tf.conv2d(x, w, stride, padding), b);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [N, H, W, C] = xs.shape;
+        const [kh, kw, , F] = ws.shape;
+        const g = convGeom(H, W, kh, kw, stride, padding);
+        const dyM = tf.reshape(dy, [N * g.outH * g.outW, F]) as tf.Tensor2D;
+        const cols = im2col(xs, g);
+        const dW = tf.reshape(tf.matMul(tf.transpose(cols), dyM), [kh, kw, C, F]);
+        const wM = tf.reshape(ws, [kh * kw * C, F]) as tf.Tensor2D;
+        const dx = col2im(tf.matMul(dyM, tf.transpose(wM)), N, C, g);
+        return [dx, dW, tf.sum(dyM, 0)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f as (x: Tensor, w: Tensor, b: Tensor) => Tensor;
+}
+
+/** conv2dTranspose(x [N,h,w,Cin], w [k,k,F,Cin] (tfjs layout), b [F]) -> [N,outH,outW,F]. */
+export function conv2dTransposeOp(
+  stride: number,
+  padding: "same" | "valid",
+  outH: number,
+  outW: number,
+): (x: Tensor, w: Tensor, b: Tensor) => Tensor {
+  const f = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const [N, h, wd, Cin] = x.shape;
+    const [kh, kw, F] = w.shape;
+    const g = convGeom(outH, outW, kh, kw, stride, padding);
+    if (g.outH !== h || g.outW !== wd)
+      throw new GancRuntimeError(
+        `conv2dTranspose: input ${h}x${wd} does not match output ${outH}x${outW} (stride ${stride}, ${padding})`,
+        { code: "shape" },
+      );
+    // forward = adjoint of conv2d: cols = x @ W^T, then scatter-add the patches
+    const wM = tf.reshape(w, [kh * kw * F, Cin]) as tf.Tensor2D;
+    const xM = tf.reshape(x, [N * h * wd, Cin]) as tf.Tensor2D;
+    const value = tf.add(col2im(tf.matMul(xM, tf.transpose(wM)), N, F, g), b);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dcols = im2col(dy as tf.Tensor4D, g); // [N*h*w, kh*kw*F]
+        const wM2 = tf.reshape(ws, [kh * kw * F, Cin]) as tf.Tensor2D;
+        const xM2 = tf.reshape(xs, [N * h * wd, Cin]) as tf.Tensor2D;
+        const dx = tf.reshape(tf.matMul(dcols, wM2), [N, h, wd, Cin]);
+        const dW = tf.reshape(tf.matMul(tf.transpose(dcols), xM2), [kh, kw, F, Cin]);
+        return [dx, dW, tf.sum(dy, [0, 1, 2])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f as (x: Tensor, w: Tensor, b: Tensor) => Tensor;
+}
+
+function checkOpts(name: string, o: Conv2dOpts): void {
+  for (const k of ["inChannels", "filters", "kernel", "stride"] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 1)
+      throw new GancRuntimeError(`${name}: ${k} must be a positive integer, got ${o[k]}`, { code: "layer-args" });
+  if (o.padding !== "same" && o.padding !== "valid")
+    throw new GancRuntimeError(`${name}: padding must be "same" or "valid", got ${String(o.padding)}`, {
+      code: "layer-args",
+    });
+}
+
+export function conv2d(store: ParamStore, name: string, opts: Conv2dOpts): Layer {
+  checkOpts(name, opts);
+  const { inChannels: C, filters: F, kernel: k, stride, padding } = opts;
+  const kernel = `${name}/kernel`;
+  const bias = `${name}/bias`;
+  const w = store.create(kernel, [k, k, C, F], { kind: "glorot_uniform", fanIn: k * k * C, fanOut: k * k * F });
+  const b = store.create(bias, [F], { kind: "zeros" });
+  const op = conv2dOp(stride, padding);
+  return {
+    vars: [kernel, bias],
+    apply(x: Tensor, _o: ApplyOpts): Tensor {
+      if (x.rank !== 4 || x.shape[3] !== C)
+        throw new GancRuntimeError(`${name}: conv2d expects input [N, H, W, ${C}], got [${x.shape}]`, { code: "shape" });
+      return op(x, w, b);
+    },
+  };
+}
+
+export function conv2dTranspose(store: ParamStore, name: string, opts: Conv2dTransposeOpts): Layer {
+  checkOpts(name, opts);
+  const { inChannels: C, filters: F, kernel: k, stride, padding, inH, inW } = opts;
+  const outH = padding === "same" ? inH * stride : (inH - 1) * stride + k;
+  const outW = padding === "same" ? inW * stride : (inW - 1) * stride + k;
+  const kernel = `${name}/kernel`;
+  const bias = `${name}/bias`;
+  const w = store.create(kernel, [k, k, F, C], { kind: "glorot_uniform", fanIn: k * k * C, fanOut: k * k * F });
+  const b = store.create(bias, [F], { kind: "zeros" });
+  const op = conv2dTransposeOp(stride, padding, outH, outW);
+  return {
+    vars: [kernel, bias],
+    apply(x: Tensor, _o: ApplyOpts): Tensor {
+      if (x.rank !== 4 || x.shape[1] !== inH || x.shape[2] !== inW || x.shape[3] !== C)
+        throw new GancRuntimeError(
+          `${name}: conv2dTranspose expects input [N, ${inH}, ${inW}, ${C}], got [${x.shape}]`,
+          { code: "shape" },
+        );
+      return op(x, w, b);
+    },
+  };
+}

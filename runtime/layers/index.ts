@@ -1,0 +1,6 @@
+export type { Layer } from "./types.ts";
+export { dense, denseOp } from "./dense.ts";
+export { conv2d, conv2dTranspose, conv2dOp, conv2dTransposeOp } from "./conv.ts";
+export type { Conv2dOpts, Conv2dTransposeOpts } from "./conv.ts";
+export { batchnorm, dropout } from "./norm.ts";
+export { relu, leakyRelu, elu, tanh, sigmoid, softmax, logSoftmax, maxPool, avgPool } from "./activations.ts";
