@@ -5,6 +5,7 @@
 import { syntaxCodes } from "./syntax.ts";
 import { semanticCodes } from "./semantic.ts";
 import { pluginCodes } from "./plugin.ts";
+import { cliCodes } from "./cli.ts";
 
 export interface CodeInfo {
   code: string;
@@ -15,4 +16,4 @@ export interface CodeInfo {
   fix: string;
 }
 
-export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes];
+export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes, ...cliCodes];

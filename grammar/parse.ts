@@ -1,0 +1,173 @@
+// parse(text, file): lex, turn malformed lexemes into diagnostics, parse with recovery, never throw.
+import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import * as T from "./lexer.ts";
+import { getParser, NestingTooDeep } from "./parser.ts";
+import type { Comment, Spec } from "./ast.ts";
+import { diagnostic, type Diagnostic, type Position, type Span } from "../compiler/diagnostics/diagnostic.ts";
+
+export interface ParseResult {
+  spec: Spec;
+  diagnostics: Diagnostic[];
+}
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  diagnostics: Diagnostic[];
+}
+
+function tokSpan(t: IToken, file: string): Span {
+  return {
+    file,
+    start: { line: t.startLine!, column: t.startColumn!, offset: t.startOffset },
+    end: { line: t.endLine!, column: t.endColumn! + 1, offset: t.endOffset! + 1 },
+  };
+}
+
+/** Position of `offset` in `text` (1-based line/column, UTF-16 columns). */
+export function positionAt(text: string, offset: number): Position {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      col = 1;
+    } else if (c !== 13) col++;
+    else col++;
+  }
+  return { line, column: col, offset: Math.min(offset, text.length) };
+}
+
+/** Lex `text`; malformed tokens are reported and replaced by their well-formed counterparts (or dropped). */
+export function lex(text: string, file: string): LexResult {
+  const diagnostics: Diagnostic[] = [];
+  const r = T.ganLexer.tokenize(text);
+  for (const e of r.errors) {
+    const bad = text.slice(e.offset, e.offset + e.length);
+    const start: Position = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
+    const end = positionAt(text, e.offset + e.length);
+    const shown = bad.length > 20 ? bad.slice(0, 20) + "..." : bad;
+    const hints: string[] = [];
+    if (bad.startsWith("#")) hints.push("comments are written `// ...` or `/* ... */`");
+    diagnostics.push(
+      diagnostic("E0106", `invalid character${bad.length > 1 ? "s" : ""} ${JSON.stringify(shown)}`, { file, start, end }, { hints }),
+    );
+  }
+  const tokens: IToken[] = [];
+  for (const t of r.tokens) {
+    if (t.tokenType === T.UnterminatedComment) {
+      diagnostics.push(
+        diagnostic("E0105", "unterminated block comment", tokSpan(t, file), { hints: ["close the comment with `*/`"] }),
+      );
+      continue;
+    }
+    if (t.tokenType === T.UnterminatedString) {
+      diagnostics.push(
+        diagnostic("E0104", "unterminated string", tokSpan(t, file), {
+          hints: ['close the string with `"` on the same line'],
+        }),
+      );
+      tokens.push({ ...t, tokenType: T.StringLit, tokenTypeIdx: T.StringLit.tokenTypeIdx!, unterminated: true } as IToken);
+      continue;
+    }
+    if (t.tokenType === T.InvalidNumber) {
+      diagnostics.push(
+        diagnostic("E0107", `invalid number ${JSON.stringify(t.image)}`, tokSpan(t, file), {
+          hints: ["numbers are written `12`, `0.5`, `2e-4` or `1.5E3`; separate a number from a name with a space"],
+        }),
+      );
+      tokens.push({ ...t, tokenType: T.NumberLit, tokenTypeIdx: T.NumberLit.tokenTypeIdx!, image: "0" } as IToken);
+      continue;
+    }
+    tokens.push(t);
+  }
+  return { tokens, comments: (r.groups.comments ?? []) as IToken[], diagnostics };
+}
+
+function emptySpec(text: string, file: string, comments: Comment[]): Spec {
+  return {
+    kind: "Spec",
+    file,
+    items: [],
+    comments,
+    span: { file, start: { line: 1, column: 1, offset: 0 }, end: positionAt(text, text.length) },
+  };
+}
+
+function errorSpan(e: IRecognitionException, file: string, text: string, fallback: IToken | undefined): Span {
+  const t = e.token;
+  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset)) return tokSpan(t, file);
+  // At EOF: point just after the last real token (where the missing thing should go).
+  const prev = (e as { previousToken?: IToken }).previousToken ?? fallback;
+  if (prev && prev.tokenType !== EOF && Number.isFinite(prev.startOffset)) {
+    const p: Position = { line: prev.endLine!, column: prev.endColumn! + 1, offset: prev.endOffset! + 1 };
+    return { file, start: p, end: p };
+  }
+  const p = positionAt(text, text.length);
+  return { file, start: p, end: p };
+}
+
+export function parse(text: string, file: string): ParseResult {
+  try {
+    return parseUnsafe(text, file);
+  } catch (err) {
+    // Should not happen; the front end must never crash the compiler. Report it as a diagnostic at the start.
+    const p = { line: 1, column: 1, offset: 0 };
+    const e = err instanceof RangeError ? "nesting too deep (the parser ran out of stack)" : `internal parser error: ${(err as Error)?.message ?? String(err)}`;
+    return {
+      spec: emptySpec(typeof text === "string" ? text : "", file, []),
+      diagnostics: [diagnostic(err instanceof RangeError ? "E0109" : "E0101", e, { file, start: p, end: p })],
+    };
+  }
+}
+
+function parseUnsafe(text: string, file: string): ParseResult {
+  const lexed = lex(text, file);
+  const diagnostics = [...lexed.diagnostics];
+  const comments: Comment[] = lexed.comments.map((c) => ({ text: c.image, span: tokSpan(c, file) }));
+  const parser = getParser();
+  parser.setInput(lexed.tokens, file, text);
+  let items;
+  try {
+    items = parser.spec();
+  } catch (err) {
+    if (err instanceof NestingTooDeep || err instanceof RangeError) {
+      const tok = err instanceof NestingTooDeep ? err.token : undefined;
+      const span =
+        tok && tok.tokenType !== EOF && Number.isFinite(tok.startOffset)
+          ? tokSpan(tok, file)
+          : { file, start: positionAt(text, 0), end: positionAt(text, 0) };
+      diagnostics.push(
+        diagnostic("E0109", "expression nested too deeply", span, {
+          hints: ["split the expression with `let` bindings"],
+        }),
+      );
+      parser.reset();
+      return { spec: emptySpec(text, file, comments), diagnostics };
+    }
+    throw err;
+  }
+  for (const e of parser.errors) {
+    const span = errorSpan(e, file, text, lexed.tokens[lexed.tokens.length - 1]);
+    const atEof = !e.token || e.token.tokenType === EOF;
+    const code = atEof ? "E0103" : e.name === "MismatchedTokenException" ? "E0102" : "E0101";
+    const hints: string[] = [];
+    const stack = e.context?.ruleStack ?? [];
+    if (stack.includes("setting") && e.token?.tokenType === T.Equals) {
+      hints.push("train settings are written `name value` without \"=\", e.g. `batch 64`");
+    }
+    if (atEof) hints.push("the file ends before this construct is complete");
+    diagnostics.push(diagnostic(code, atEof ? e.message.replace(/found end of input$/, "found end of input") : e.message, span, { hints }));
+  }
+  for (const x of parser.extraErrors) diagnostics.push(diagnostic(x.code, x.message, x.span, { hints: x.hints }));
+  const spec: Spec = {
+    kind: "Spec",
+    file,
+    items: items ?? [],
+    comments,
+    span: { file, start: { line: 1, column: 1, offset: 0 }, end: positionAt(text, text.length) },
+  };
+  diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
+  return { spec, diagnostics };
+}
