@@ -147,8 +147,8 @@ function lloyd(
   tol: number,
 ): KMeansResult {
   let centers = init;
-  let labels = new Int32Array(n).fill(-1);
-  let dist = new Float64Array(n);
+  let labels: Int32Array = new Int32Array(n).fill(-1);
+  let dist: Float64Array = new Float64Array(n);
   let iters = 0;
   let strict = false;
   for (let it = 0; it < maxIter; it++) {
