@@ -1,0 +1,51 @@
+// Atomic file writes: write a temp file next to the target, fsync it, rename over the target, fsync the folder.
+// A crash at any point leaves either the old file or the new one, never a partial file under the final name.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync, existsSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+
+let counter = 0;
+
+/** Temp-file name used for `path`; exported so tests can simulate a crash between write and rename. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
+}
+
+/** Write and fsync `data` to `tmp` without renaming (first half of an atomic write). */
+export function writeAndSync(tmp: string, data: Uint8Array | string): void {
+  const fd = openSync(tmp, "w");
+  try {
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncDir(dir: string): void {
+  // directory fsync makes the rename durable; not supported on every platform, so best effort
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* ignore */
+  }
+}
+
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  try {
+    writeAndSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw e;
+  }
+  syncDir(dirname(path));
+}

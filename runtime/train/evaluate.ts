@@ -1,0 +1,316 @@
+// The spec's `evaluate { ... }` metrics, run by the harness every `evaluate.every` steps and at the end, and by
+// `ganc eval`. Each metric reads the program through the contract only (sample, assign, store, data). A metric that
+// cannot run (no head, no ground truth, too few samples) records an `<name>_error` entry instead of failing the run.
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import type { Program } from "../program.ts";
+import type { Column, Dataset } from "../types.ts";
+import { GancRuntimeError } from "../errors.ts";
+import { imageGrid, scatterPng, writePng } from "../report/png.ts";
+import { ndbBins, ndbEvaluate, type NdbBins } from "../metrics/ndb.ts";
+import { modeCoverage } from "../metrics/coverage.ts";
+import { clusterAccuracy, nmi } from "../metrics/clustering.ts";
+import { fitGmmEm, gmmNll, paramError, type Gmm } from "../metrics/gmm.ts";
+import type { Matrix } from "../metrics/matrix.ts";
+
+export type MetricValue = number | string;
+
+export interface EvalResult {
+  step: number;
+  metrics: Record<string, MetricValue>;
+  /** files written, relative to the run directory */
+  files: string[];
+}
+
+export interface EvalOptions {
+  runDir: string;
+  step: number;
+  seed: number;
+  /** restrict to these metric names (default: all of meta.evaluate.metrics) */
+  only?: string[];
+}
+
+const num = (v: unknown, dflt: number): number => (typeof v === "number" && Number.isFinite(v) ? v : dflt);
+
+/** Per-example sample-space layout: an image (h, w, c) or a flat vector of d values. */
+export function sampleLayout(program: Program): { d: number; image: [number, number, number] | null } {
+  const shape = program.meta.sampleSpace.shape;
+  const d = shape.reduce((a, b) => a * b, 1);
+  if (shape.length === 3) return { d, image: [shape[0]!, shape[1]!, shape[2]!] };
+  if (shape.length === 2) return { d, image: [shape[0]!, shape[1]!, 1] };
+  // flat vectors of a square size (784 = 28x28) are shown as grayscale images
+  const side = Math.round(Math.sqrt(d));
+  if (d >= 64 && side * side === d) return { d, image: [side, side, 1] };
+  return { d, image: null };
+}
+
+function column(ds: Dataset, i: number, what: string): Column {
+  const c = ds.columns[i];
+  if (!c) throw new GancRuntimeError(`${what}: the data has no column ${i}`, { code: "eval" });
+  return c;
+}
+
+function rowsOf(c: Column, maxRows: number): Matrix {
+  const d = c.shape.reduce((a, b) => a * b, 1);
+  const n = Math.min(maxRows, Math.floor(c.data.length / Math.max(1, d)));
+  return { data: Float32Array.from(c.data.subarray(0, n * d)), n, d };
+}
+
+async function drawSamples(program: Program, n: number, component?: number): Promise<Float32Array> {
+  const t = program.sample(n, component === undefined ? undefined : { component });
+  try {
+    return Float32Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Value range of the real data, for mapping images to pixels (tanh generators and [-1,1] data agree). */
+function dataRange(c: Column): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  const n = Math.min(c.data.length, 200_000);
+  for (let i = 0; i < n; i++) {
+    const v = c.data[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Number.isFinite(lo) && hi > lo ? [lo, hi] : [-1, 1];
+}
+
+// NDB bins depend only on the data: compute them once per (program, bins, samples)
+const binCache = new WeakMap<Program, Map<string, NdbBins>>();
+
+function truthOf(ds: Dataset): Record<string, unknown> {
+  if (!ds.truth) throw new GancRuntimeError(`data source "${ds.source}" has no ground truth`, { code: "eval" });
+  return ds.truth;
+}
+
+function flatNumbers(v: unknown, what: string): number[] {
+  const out: number[] = [];
+  const walk = (x: unknown) => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (ArrayBuffer.isView(x)) out.push(...Array.from(x as unknown as ArrayLike<number>));
+    else if (typeof x === "number") out.push(x);
+    else throw new GancRuntimeError(`ground truth ${what} is not numeric`, { code: "eval" });
+  };
+  walk(v);
+  return out;
+}
+
+/** scales parameter -> k x d x d covariances: [K,d,d] is a scale matrix L (cov = L L^T), [K,d] a diagonal std,
+ * [K] / [] an isotropic std. */
+function covsFromScales(s: Float32Array, shape: number[], k: number, d: number): Float64Array {
+  const covs = new Float64Array(k * d * d);
+  for (let c = 0; c < k; c++) {
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let v = 0;
+        if (shape.length === 3) for (let t = 0; t < d; t++) v += s[c * d * d + i * d + t]! * s[c * d * d + j * d + t]!;
+        else if (i === j) {
+          const std = shape.length === 2 ? s[c * d + i]! : shape.length === 1 ? s[c]! : s[0]!;
+          v = std * std;
+        }
+        covs[c * d * d + i * d + j] = v;
+      }
+  }
+  return covs;
+}
+
+async function runMetric(
+  program: Program,
+  name: string,
+  args: Record<string, unknown>,
+  o: EvalOptions,
+  out: Record<string, MetricValue>,
+  files: string[],
+): Promise<void> {
+  const meta = program.meta;
+  const xcol = column(program.data, meta.sampleSpace.column, name);
+  const { d, image } = sampleLayout(program);
+  const heldOut = program.data.test ?? program.data;
+  switch (name) {
+    case "samples": {
+      const rel = join("samples", `step-${o.step}.png`);
+      let png: Buffer;
+      if (image) {
+        const [h, w, c] = image;
+        let imgs: Float32Array, n: number, cols: number;
+        if (args.per_component !== undefined && meta.components) {
+          // one row per mixture component
+          const per = Math.max(1, Math.floor(num(args.per_component, 10)));
+          const rows: Float32Array[] = [];
+          for (let k = 0; k < meta.components; k++) rows.push(await drawSamples(program, per, k));
+          imgs = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
+          let off = 0;
+          for (const r of rows) (imgs.set(r, off), (off += r.length));
+          n = per * meta.components;
+          cols = per;
+        } else {
+          const g = args.grid !== undefined ? Math.max(1, Math.floor(num(args.grid, 10))) : 0;
+          const per = args.per_component !== undefined ? Math.max(1, Math.floor(num(args.per_component, 10))) : 0;
+          n = g ? g * g : per ? per * per : Math.min(100, Math.max(1, Math.floor(num(args.n, 100))));
+          cols = g || per || Math.ceil(Math.sqrt(n));
+          imgs = await drawSamples(program, n);
+        }
+        png = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol));
+      } else {
+        const n = Math.max(1, Math.floor(num(args.n, 2000)));
+        const s = await drawSamples(program, n);
+        const real = rowsOf(xcol, n);
+        // first two coordinates; real data grey under the samples
+        const two = (data: ArrayLike<number>, rows: number) => {
+          const p = new Float32Array(rows * 2);
+          for (let i = 0; i < rows; i++) {
+            p[2 * i] = data[i * d]!;
+            p[2 * i + 1] = d > 1 ? data[i * d + 1]! : 0;
+          }
+          return p;
+        };
+        png = scatterPng([
+          { points: two(real.data, real.n), color: [170, 170, 170] },
+          { points: two(s, n), color: [31, 119, 180] },
+        ]);
+      }
+      writePng(join(o.runDir, rel), png);
+      files.push(rel);
+      return;
+    }
+    case "ndb": {
+      const bins = Math.floor(num(args.bins, 100));
+      const n = Math.floor(num(args.samples, 10000));
+      const key = `${bins}:${n}`;
+      let cache = binCache.get(program);
+      if (!cache) binCache.set(program, (cache = new Map()));
+      let b = cache.get(key);
+      if (!b) {
+        // reference set: up to max(n, 20 per bin) training rows (the reference code uses the training set)
+        b = ndbBins(rowsOf(xcol, Math.max(n, 20 * bins)), { bins, seed: o.seed, kmeans: { inits: 3 } });
+        cache.set(key, b);
+      }
+      const s = await drawSamples(program, n);
+      const r = ndbEvaluate(b, { data: s, n, d });
+      out.ndb = r.ndb;
+      out.ndb_k = r.ndbOverK;
+      out.js = r.js;
+      return;
+    }
+    case "modes": {
+      const truth = truthOf(program.data);
+      const centers = flatNumbers(truth.centers, "centers");
+      const std = num(truth.std, NaN);
+      const n = Math.floor(num(args.samples ?? args.n, 2000));
+      const s = await drawSamples(program, n);
+      const r = modeCoverage({ data: s, n, d }, { data: Float64Array.from(centers), n: centers.length / d, d }, {
+        std,
+        ...(args.sigmas !== undefined ? { thresholdSigmas: num(args.sigmas, 3) } : {}),
+      });
+      out.modes_covered = r.modesCovered;
+      out.modes_total = r.totalModes;
+      out.high_quality = r.highQualityFraction;
+      return;
+    }
+    case "gmm_recovery": {
+      const truth = truthOf(program.data);
+      const tMeans = flatNumbers(truth.means, "means");
+      const k = tMeans.length / d;
+      const tCovs = truth.covs !== undefined ? Float64Array.from(flatNumbers(truth.covs, "covs")) : undefined;
+      const meansName = String(args.means ?? "mu");
+      const mv = program.store.get(meansName);
+      const est = Float32Array.from(await mv.data());
+      if (est.length !== k * d)
+        throw new GancRuntimeError(`"${meansName}" has shape [${mv.shape}], the truth has ${k} means of dimension ${d}`, {
+          code: "eval",
+        });
+      let covs: Float64Array | undefined;
+      if (args.scales !== undefined) {
+        const sv = program.store.get(String(args.scales));
+        covs = covsFromScales(Float32Array.from(await sv.data()), sv.shape, k, d);
+      }
+      const pe = paramError({ means: est, covs, k, d }, { means: tMeans, covs: tCovs, k, d });
+      out.mean_error = pe.meanError;
+      if (Number.isFinite(pe.covError)) out.cov_error = pe.covError;
+      if (covs) {
+        const weights = truth.weights !== undefined ? Float64Array.from(flatNumbers(truth.weights, "weights")) : new Float64Array(k).fill(1 / k);
+        const g: Gmm = { k, d, weights, means: Float64Array.from(est), covs };
+        const x = rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000);
+        out.nll = gmmNll(x, g);
+        if (tCovs) out.nll_truth = gmmNll(x, { k, d, weights, means: Float64Array.from(tMeans), covs: tCovs });
+      }
+      return;
+    }
+    case "gmm_fit": {
+      // EM on generated samples, scored by the held-out data's NLL under the fitted mixture
+      const k = Math.floor(num(args.k, meta.components ?? meta.labels?.classes ?? 10));
+      const n = Math.floor(num(args.samples, 5000));
+      const s = await drawSamples(program, n);
+      const fit = fitGmmEm(s, n, d, k, { seed: o.seed, cov: d > 16 ? "diag" : "full" });
+      out.gmm_fit_nll = gmmNll(rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000), fit);
+      return;
+    }
+    case "cluster_accuracy":
+    case "nmi": {
+      if (!program.assign)
+        throw new GancRuntimeError(`${name} needs a PCM head, and the spec has none`, { code: "eval" });
+      if (!meta.labels) throw new GancRuntimeError(`${name} needs labelled data (an Index[...] column)`, { code: "eval" });
+      const x = column(heldOut, meta.sampleSpace.column, name);
+      const y = column(heldOut, meta.labels.column, name);
+      const n = Math.min(heldOut.n, Math.floor(num(args.n, 10000)));
+      const pred = await assignLabels(program, x, n);
+      const truthLabels = Array.from(y.data.subarray(0, n));
+      if (name === "cluster_accuracy") out.cluster_accuracy = clusterAccuracy(pred, truthLabels).accuracy;
+      else out.nmi = nmi(pred, truthLabels);
+      return;
+    }
+    default:
+      throw new GancRuntimeError(`unknown evaluate metric "${name}"`, {
+        code: "eval",
+        hint: "known: samples, ndb, modes, gmm_recovery, gmm_fit, cluster_accuracy, nmi",
+      });
+  }
+}
+
+/** Responsibilities from the PCM head in batches -> [n, K] (row-major). */
+export async function assignResponsibilities(program: Program, x: Column, n: number): Promise<{ r: Float32Array; k: number }> {
+  if (!program.assign) throw new GancRuntimeError("the spec has no PCM head (role `head`)", { code: "no-head" });
+  const per = x.shape.reduce((a, b) => a * b, 1);
+  const parts: Float32Array[] = [];
+  let k = 0;
+  for (let i = 0; i < n; i += 1000) {
+    const m = Math.min(1000, n - i);
+    const t = tf.tensor(x.data.subarray(i * per, (i + m) * per) as Float32Array, [m, ...x.shape], "float32");
+    const r = program.assign(t);
+    k = r.shape[1] ?? 1;
+    parts.push(Float32Array.from(await r.data()));
+    tf.dispose([t, r]);
+  }
+  const r = new Float32Array(n * k);
+  let off = 0;
+  for (const p of parts) (r.set(p, off), (off += p.length));
+  return { r, k };
+}
+
+async function assignLabels(program: Program, x: Column, n: number): Promise<number[]> {
+  const { r, k } = await assignResponsibilities(program, x, n);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let c = 1; c < k; c++) if (r[i * k + c]! > r[i * k + b]!) b = c;
+    out.push(b);
+  }
+  return out;
+}
+
+/** Run the spec's evaluate metrics once. Never throws for a single failing metric (records `<name>_error`). */
+export async function evaluateProgram(program: Program, o: EvalOptions): Promise<EvalResult> {
+  const metrics: Record<string, MetricValue> = {};
+  const files: string[] = [];
+  for (const m of program.meta.evaluate.metrics) {
+    if (o.only && !o.only.includes(m.name)) continue;
+    try {
+      await runMetric(program, m.name, m.args ?? {}, o, metrics, files);
+    } catch (e) {
+      metrics[`${m.name}_error`] = (e as Error).message;
+    }
+  }
+  return { step: o.step, metrics, files };
+}

@@ -1,0 +1,300 @@
+// The training harness: backend, rng, program, the step loop, metrics.jsonl, atomic checkpoints, resume,
+// periodic evaluation, summary.json and loss plots. The program (compiled trainer) owns the model; this file owns
+// everything around it. See docs/architecture.md "Run directory".
+import * as tf from "@tensorflow/tfjs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Program, ProgramModule } from "../program.ts";
+import type { NamedArrays, Rng, BatcherState, RngState } from "../types.ts";
+import { initBackend, type BackendName } from "../backend.ts";
+import { createRng } from "../rng.ts";
+import { GancRuntimeError } from "../errors.ts";
+import { writeFileAtomic } from "../report/atomic.ts";
+import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { appendJsonl, readJsonl, truncateJsonl, type LogLine } from "./metrics-log.ts";
+import { createProgress } from "./progress.ts";
+import { evaluateProgram, type EvalResult } from "./evaluate.ts";
+import { writeLossPlots } from "./plots.ts";
+
+export interface TrainOptions {
+  module: ProgramModule;
+  runDir: string;
+  backend?: BackendName;
+  /** total target steps (overrides the spec); with resume, raises the target */
+  steps?: number;
+  epochs?: number;
+  seed?: number;
+  resume?: boolean;
+  quiet?: boolean;
+  /** run the spec's evaluate block (default true) */
+  evaluate?: boolean;
+  onLog?: (line: LogLine) => void;
+  /** directory of the spec, for relative data paths (default runDir) */
+  baseDir?: string;
+  /** install a SIGINT handler that checkpoints and stops (default true) */
+  handleSigint?: boolean;
+}
+
+export interface TrainSummary {
+  model: string;
+  status: "completed" | "interrupted";
+  backend: string;
+  backend_note?: string;
+  seed: number;
+  steps: number;
+  target_steps: number;
+  resumed_from: number | null;
+  wall_s: number;
+  steps_per_s: number;
+  final_losses: Record<string, number>;
+  metrics: Record<string, unknown>;
+  checkpoint: string | null;
+}
+
+/** Training stopped on a non-finite loss (or another runtime error in a step). Exit code 3 in the CLI. */
+export class TrainFailure extends GancRuntimeError {
+  readonly step: number;
+  readonly exitCode = 3;
+  constructor(message: string, step: number, cause: GancRuntimeError) {
+    super(message, { code: cause.code ?? "train", hint: cause.hint, specLine: cause.specLine });
+    this.name = "TrainFailure";
+    this.step = step;
+  }
+}
+
+interface LogAcc {
+  sums: Record<string, number>;
+  counts: Record<string, number>;
+}
+
+interface CkState {
+  seed: number;
+  rng: RngState;
+  batcher: BatcherState;
+  acc: LogAcc;
+  elapsed_s: number;
+  model: string;
+}
+
+function targetSteps(program: Program, o: TrainOptions, fallback: number | null): number {
+  const { meta, data, batcher } = program;
+  const perEpoch = Math.max(1, Math.floor(data.n / batcher.batchSize));
+  if (o.steps !== undefined) return o.steps;
+  if (o.epochs !== undefined) return o.epochs * perEpoch;
+  if (fallback !== null) return fallback;
+  if (meta.train.steps !== null) return meta.train.steps;
+  if (meta.train.epochs !== null) return meta.train.epochs * perEpoch;
+  throw new GancRuntimeError("the spec sets neither steps nor epochs", { hint: "pass --steps N or --epochs N" });
+}
+
+async function snapshot(program: Program): Promise<NamedArrays> {
+  const out: NamedArrays = {};
+  const read = async (prefix: string, name: string) => {
+    const v = program.store.get(name);
+    out[`${prefix}/${name}`] = { shape: v.shape, dtype: "float32", data: Array.from(await v.data()) };
+  };
+  for (const n of program.store.names()) await read("param", n);
+  for (const n of program.store.stateNames()) await read("state", n);
+  for (const [u, opt] of Object.entries(program.optimizers)) {
+    const st = await opt.getState();
+    for (const [k, a] of Object.entries(st)) out[`opt/${u}/${k}`] = a;
+  }
+  return out;
+}
+
+function restore(program: Program, arrays: NamedArrays): void {
+  const opt: Record<string, NamedArrays> = {};
+  for (const [key, a] of Object.entries(arrays)) {
+    const slash = key.indexOf("/");
+    const kind = key.slice(0, slash);
+    const rest = key.slice(slash + 1);
+    if (kind === "param" || kind === "state") {
+      if (!program.store.has(rest))
+        throw new GancRuntimeError(`checkpoint has parameter "${rest}" that the program does not define`, {
+          code: "checkpoint",
+          hint: "the trainer was recompiled with a different spec or overrides since this checkpoint",
+        });
+      const v = program.store.get(rest);
+      if (v.shape.join(",") !== a.shape.join(","))
+        throw new GancRuntimeError(`checkpoint shape [${a.shape}] for "${rest}" differs from the program's [${v.shape}]`, {
+          code: "checkpoint",
+        });
+      v.assign(tf.tensor(a.data, a.shape, "float32"));
+    } else if (kind === "opt") {
+      const s2 = rest.indexOf("/");
+      const u = rest.slice(0, s2);
+      (opt[u] ??= {})[rest.slice(s2 + 1)] = a;
+    }
+  }
+  for (const [u, st] of Object.entries(opt)) {
+    const o = program.optimizers[u];
+    if (!o) throw new GancRuntimeError(`checkpoint has optimizer state for unknown update "${u}"`, { code: "checkpoint" });
+    o.setState(st);
+  }
+}
+
+function meanLosses(acc: LogAcc): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(acc.sums)) out[k] = acc.sums[k]! / Math.max(1, acc.counts[k]!);
+  return out;
+}
+
+/** Run (or resume) training into runDir. Resolves with the summary; rejects with TrainFailure on a NaN loss. */
+export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
+  const runDir = o.runDir;
+  const ckDir = join(runDir, "checkpoints");
+  mkdirSync(runDir, { recursive: true });
+  const metricsPath = join(runDir, "metrics.jsonl");
+  const evalsPath = join(runDir, "evals.jsonl");
+
+  const ck = o.resume ? loadLatestCheckpoint(ckDir) : null;
+  const ckState = ck?.state as CkState | undefined;
+  if (ckState && ckState.model !== o.module.meta.model)
+    throw new GancRuntimeError(`checkpoint in ${ckDir} belongs to model "${ckState.model}", not "${o.module.meta.model}"`, {
+      code: "checkpoint",
+    });
+  // a resumed run keeps its original seed: data and initial weights are regenerated from it, then overwritten
+  const seed = ckState?.seed ?? o.seed ?? o.module.meta.train.seed;
+
+  const backend = await initBackend(o.backend ?? "wasm");
+  const rng: Rng = createRng(seed);
+  const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: backend.name });
+  const meta = program.meta;
+
+  let step = 0;
+  let acc: LogAcc = { sums: {}, counts: {} };
+  let elapsedBefore = 0;
+  if (ck && ckState) {
+    restore(program, ck.arrays);
+    rng.setState(ckState.rng);
+    program.batcher.setState(ckState.batcher);
+    step = ck.step;
+    acc = ckState.acc;
+    elapsedBefore = ckState.elapsed_s;
+  }
+  // drop what an interrupted process logged after its last checkpoint (everything, when there is none)
+  if (o.resume) {
+    truncateJsonl(metricsPath, step);
+    truncateJsonl(evalsPath, step);
+  } else {
+    writeFileAtomic(metricsPath, "");
+    writeFileAtomic(evalsPath, "");
+  }
+  // a raised --steps on resume extends the run; otherwise a resume keeps the original target
+  const prevSummary = o.resume ? readSummary(runDir) : null;
+  const target = targetSteps(program, o, o.resume ? (prevSummary?.target_steps ?? null) : null);
+  const logEvery = Math.max(1, meta.train.logEvery);
+  const ckEvery = Math.max(1, meta.train.checkpointEvery);
+  const doEval = o.evaluate !== false && meta.evaluate.metrics.length > 0;
+  const evalEvery = meta.evaluate.every;
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  if (o.handleSigint !== false) process.once("SIGINT", onSigint);
+
+  const progress = createProgress({ total: target, start: step, quiet: o.quiet });
+  if (backend.note) progress.log(`note: ${backend.note}`);
+  const startStep = step;
+  const t0 = performance.now();
+  let windowStart = t0;
+  let windowSteps = 0;
+  let lastLosses: Record<string, number> = {};
+  let lastCheckpoint: string | null = null;
+  let lastEval: EvalResult | null = null;
+  const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
+
+  const checkpoint = async () => {
+    const state: CkState = {
+      seed, rng: rng.getState(), batcher: program.batcher.getState(), acc, elapsed_s: elapsed(), model: meta.model,
+    };
+    lastCheckpoint = saveCheckpoint(ckDir, { step, arrays: await snapshot(program), state: { ...state } });
+  };
+  const evaluate = async () => {
+    // evaluation must not disturb the training stream: a resumed run skips evaluations an uninterrupted run did
+    const saved = rng.getState();
+    try {
+      lastEval = await evaluateProgram(program, { runDir, step, seed });
+    } finally {
+      rng.setState(saved);
+    }
+    appendJsonl(evalsPath, { step, metrics: lastEval.metrics });
+  };
+
+  try {
+    while (step < target && !interrupted) {
+      let losses: Record<string, number>;
+      try {
+        losses = await program.trainStep(step);
+      } catch (e) {
+        if (e instanceof GancRuntimeError) {
+          const where = e.specLine ? ` (${e.specLine})` : "";
+          throw new TrainFailure(
+            `training stopped at step ${step}: ${e.message}${where}; the last good checkpoint is ${lastCheckpoint ?? "(none yet)"}`,
+            step,
+            e,
+          );
+        }
+        throw e;
+      }
+      step++;
+      windowSteps++;
+      lastLosses = losses;
+      for (const [k, v] of Object.entries(losses)) {
+        acc.sums[k] = (acc.sums[k] ?? 0) + v;
+        acc.counts[k] = (acc.counts[k] ?? 0) + 1;
+      }
+      const now = performance.now();
+      const sps = (windowSteps * 1000) / Math.max(1e-9, now - windowStart);
+      progress.update(step, losses, sps);
+      if (step % logEvery === 0 || step === target) {
+        const line: LogLine = { step, losses: meanLosses(acc), steps_per_s: sps, elapsed_s: elapsed() };
+        appendJsonl(metricsPath, line);
+        o.onLog?.(line);
+        acc = { sums: {}, counts: {} };
+        windowStart = now;
+        windowSteps = 0;
+      }
+      if (step % ckEvery === 0 && step < target) await checkpoint();
+      if (doEval && evalEvery && step % evalEvery === 0 && step < target) await evaluate();
+    }
+    await checkpoint();
+    if (doEval && !interrupted && (!lastEval || (lastEval as EvalResult).step !== step)) await evaluate();
+  } finally {
+    progress.stop();
+    if (o.handleSigint !== false) process.removeListener("SIGINT", onSigint);
+  }
+
+  const wall = (performance.now() - t0) / 1000;
+  const summary: TrainSummary = {
+    model: meta.model,
+    status: interrupted ? "interrupted" : "completed",
+    backend: backend.name,
+    ...(backend.note ? { backend_note: backend.note } : {}),
+    seed,
+    steps: step,
+    target_steps: target,
+    resumed_from: ck ? ck.step : null,
+    wall_s: wall,
+    steps_per_s: (step - startStep) / Math.max(1e-9, wall),
+    final_losses: lastLosses,
+    metrics: (lastEval as EvalResult | null)?.metrics ?? {},
+    checkpoint: lastCheckpoint,
+  };
+  writeFileAtomic(join(runDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  await writeLossPlots(runDir, readJsonl<LogLine>(metricsPath)).catch((e: Error) =>
+    progress.log(`note: loss plot not written: ${e.message}`),
+  );
+  return summary;
+}
+
+function readSummary(runDir: string): { target_steps?: number } | null {
+  const p = join(runDir, "summary.json");
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as { target_steps?: number };
+  } catch {
+    return null;
+  }
+}
