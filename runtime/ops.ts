@@ -92,7 +92,7 @@ export function matmul(a: Tensor, b: Tensor, aVec: boolean, bVec: boolean): Tens
     const A3 = tf.reshape(A, [nb, A.shape[A.rank - 2]!, A.shape[A.rank - 1]!]) as tf.Tensor3D;
     const B3 = tf.reshape(B, [nb, B.shape[B.rank - 2]!, B.shape[B.rank - 1]!]) as tf.Tensor3D;
     const o = tf.matMul(A3, B3);
-    out = tf.reshape(o, [...batch, o.shape[1], o.shape[2]]);
+    out = tf.reshape(o, [...batch, A.shape[A.rank - 2]!, B.shape[B.rank - 1]!]);
   }
   if (bVec) out = tf.squeeze(out, [out.rank - 1]);
   if (aVec) out = tf.squeeze(out, [out.rank - (bVec ? 1 : 2)]);
@@ -134,18 +134,20 @@ function gaussJordan(a: tf.Tensor3D): tf.Tensor3D {
   });
 }
 
-const invCore = tf.customGrad((a: Tensor, save: tf.GradSaveFunc) => {
-  const value = gaussJordan(a as tf.Tensor3D);
+const invCore = tf.customGrad(((...inputs: Array<Tensor | tf.GradSaveFunc>) => {
+  const a = inputs[0] as tf.Tensor3D;
+  const save = inputs[1] as tf.GradSaveFunc;
+  const value = gaussJordan(a);
   save([value]);
   // d(A^-1) = -A^-1 dA A^-1  =>  grad_A = -A^-T g A^-T
   return {
     value,
     gradFunc: (dy: Tensor, saved: Tensor[]) => {
       const vt = transposeLast(saved[0]!);
-      return tf.neg(tf.matMul(tf.matMul(vt as tf.Tensor3D, dy as tf.Tensor3D), vt as tf.Tensor3D));
+      return tf.neg(tf.matMul(tf.matMul(vt as tf.Tensor3D, dy), vt as tf.Tensor3D));
     },
   };
-});
+}) as Parameters<typeof tf.customGrad<tf.Tensor3D>>[0]);
 
 /** Inverse of the trailing [d, d] matrices of x (any leading dims). Differentiable. */
 export function inv(x: Tensor): Tensor {
