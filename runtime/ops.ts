@@ -4,6 +4,7 @@
 
 import { tf } from "./tf.ts";
 import { GancRuntimeError } from "./errors.ts";
+import { callPluginLoss as pluginCall, type NamedValue } from "./plugin.ts";
 
 type Tensor = tf.Tensor;
 
@@ -237,33 +238,14 @@ export function gradsFor(vars: tf.Variable[], grads: tf.NamedTensorMap): Tensor[
   return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
 }
 
-/** A plugin loss module: exports named loss functions (runtime/plugin.ts documents the contract). */
-export type PluginModule = Record<string, unknown>;
-
-/** Calls loss primitive `name` of a user plugin with tensor args and the evaluated named args. */
+/** Calls loss primitive `name` of a user plugin module (runtime/plugin.ts) with tensor args and the evaluated
+ * named args, on the runtime's tfjs instance. */
 export function callPluginLoss(
-  mod: PluginModule,
+  mod: Record<string, unknown>,
   name: string,
   args: Tensor[],
-  named: Record<string, unknown>,
+  named: Record<string, NamedValue>,
+  expectRank?: number,
 ): Tensor {
-  const fromLosses = (mod["losses"] as Record<string, unknown> | undefined)?.[name];
-  const fromDefault = (mod["default"] as Record<string, unknown> | undefined)?.[name];
-  const f = mod[name] ?? fromLosses ?? fromDefault;
-  let impl: unknown = f;
-  // a plugin may export { name: { fn, ... } } (a primitive descriptor) instead of a bare function
-  if (impl !== null && typeof impl === "object") {
-    const o = impl as Record<string, unknown>;
-    impl = o["fn"] ?? o["impl"] ?? o["apply"];
-  }
-  if (typeof impl !== "function") {
-    throw new GancRuntimeError(`plugin loss primitive ${JSON.stringify(name)} is not a function of its module`, {
-      hint: "export the primitive from the plugin module (see docs/extending.md)",
-    });
-  }
-  const out = (impl as (...a: unknown[]) => unknown)(...args, named);
-  if (!(out instanceof tf.Tensor)) {
-    throw new GancRuntimeError(`plugin loss primitive ${JSON.stringify(name)} did not return a tensor`);
-  }
-  return out;
+  return pluginCall(mod, name, args, named, tf, expectRank);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { tf } from "../../runtime/tf.ts";
 import * as ops from "../../runtime/ops.ts";
 import { GancRuntimeError } from "../../runtime/errors.ts";
+import { defineLoss } from "../../runtime/plugin.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -111,8 +112,17 @@ describe("runtime ops", () => {
     expect(ops.asScalar(tf.zeros([1, 1]), "l", "a.gan:1").rank).toBe(0);
   });
 
-  it("callPluginLoss calls the named export and rejects non-functions", () => {
-    const mod = { myloss: (a: tf.Tensor, named: Record<string, unknown>) => tf.mul(a, named["w"] as number) };
+  it("callPluginLoss runs a defineLoss primitive and rejects missing ones", () => {
+    const mod = {
+      default: [
+        defineLoss({
+          name: "myloss",
+          signatures: ["(a: Real, w: real = 1) -> Real"],
+          doc: "a times w",
+          implementation: ([a], { w }, tfi) => tfi.mul(a!, w as number),
+        }),
+      ],
+    };
     close(arr(ops.callPluginLoss(mod, "myloss", [tf.scalar(2)], { w: 3 })), [6]);
     expect(() => ops.callPluginLoss(mod, "nope", [], {})).toThrow(GancRuntimeError);
   });
