@@ -97,6 +97,14 @@ function emptySpec(text: string, file: string, comments: Comment[]): Spec {
 
 function errorSpan(e: IRecognitionException, file: string, text: string, fallback: IToken | undefined): Span {
   const t = e.token;
+  const prevTok = (e as { previousToken?: IToken }).previousToken;
+  const prevReal = prevTok && prevTok.tokenType !== EOF && Number.isFinite(prevTok.startOffset);
+  // Something missing at the end of a line: point just after the last good token (rustc style), not at the
+  // first token of the next line.
+  if (t && t.tokenType !== EOF && prevReal && t.startLine! > prevTok!.endLine! && e.name !== "NotAllInputParsedException") {
+    const p: Position = { line: prevTok!.endLine!, column: prevTok!.endColumn! + 1, offset: prevTok!.endOffset! + 1 };
+    return { file, start: p, end: p };
+  }
   if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset)) return tokSpan(t, file);
   // At EOF: point just after the last real token (where the missing thing should go).
   const prev = (e as { previousToken?: IToken }).previousToken ?? fallback;
@@ -156,6 +164,9 @@ function parseUnsafe(text: string, file: string): ParseResult {
     const stack = e.context?.ruleStack ?? [];
     if (stack.includes("setting") && e.token?.tokenType === T.Equals) {
       hints.push("train settings are written `name value` without \"=\", e.g. `batch 64`");
+    }
+    if (stack[stack.length - 1] === "matchExpr" && e.token?.tokenType === T.Identifier) {
+      hints.push('separate match arms with ","');
     }
     if (atEof) hints.push("the file ends before this construct is complete");
     diagnostics.push(diagnostic(code, atEof ? e.message.replace(/found end of input$/, "found end of input") : e.message, span, { hints }));

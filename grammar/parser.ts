@@ -10,7 +10,7 @@ import { ganErrorMessages } from "./messages.ts";
 const K = T.KW;
 
 /** Rule-stack depth beyond which parsing stops with "nesting too deep" (keeps far below the JS stack limit). */
-export const MAX_RULE_DEPTH = 700;
+export const MAX_RULE_DEPTH = 700; // about 50 levels of parentheses; chevrotain uses ~14 rules per level
 
 export class NestingTooDeep extends Error {
   constructor(public readonly token: IToken) {
