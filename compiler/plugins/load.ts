@@ -3,7 +3,7 @@
 // nothing here throws on bad input.
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
 import {
@@ -73,6 +73,13 @@ function cliSpan(request: string): Span {
   };
 }
 
+/** How a plugin file is named in diagnostics: relative to the current directory when below it (stable across
+ * machines, like the spec's own path), else absolute. */
+export function displayPath(abs: string, cwd: string): string {
+  const r = relative(cwd, abs);
+  return r && !r.startsWith("..") && !isAbsolute(r) ? r.split(sep).join("/") : abs;
+}
+
 function resolveRequest(req: PluginRequest, baseDir: string, cwd: string): { resolved: string; found: boolean } {
   const base = req.from === "use" ? baseDir : cwd;
   const first = isAbsolute(req.request) ? req.request : resolve(base, req.request);
@@ -113,7 +120,7 @@ export async function loadPlugins(
     if (!found) {
       out.diagnostics.push(
         diagnostic(PLUGIN_NOT_FOUND, `plugin file not found: ${req.request}`, useSpan, {
-          hints: [`looked for ${resolved} (paths are relative to ${where})`],
+          hints: [`looked for ${displayPath(resolved, cwd)} (paths are relative to ${where})`],
         }),
       );
       continue;
@@ -128,11 +135,12 @@ export async function loadPlugins(
       out.diagnostics.push(diagnostic(PLUGIN_LOAD_FAILED, `plugin ${req.request} fails to load: ${firstLine(err)}`, useSpan));
       continue;
     }
-    out.sources.set(resolved, text);
+    const shown = displayPath(resolved, cwd);
+    out.sources.set(shown, text);
 
     // Syntax errors are found with the TypeScript parser first: the message and position are then the same
     // whichever loader (tsx, vitest) would have run the module.
-    const syn = await syntaxError(resolved, text);
+    const syn = await syntaxError(shown, text);
     if (syn) {
       out.diagnostics.push(
         diagnostic(PLUGIN_LOAD_FAILED, `plugin ${req.request} fails to load: syntax error: ${syn.message}`, syn.span, {
@@ -175,7 +183,7 @@ export async function loadPlugins(
       // Point at the loss's own text: its name literal, then fields after it.
       const nameAt = typeof loss.name === "string" ? locateString(text, loss.name) : -1;
       const from = Math.max(0, nameAt);
-      const at = (off: number, len = 1): Span => spanAt(resolved, text, off < 0 ? Math.max(0, nameAt) : off, len);
+      const at = (off: number, len = 1): Span => spanAt(shown, text, off < 0 ? Math.max(0, nameAt) : off, len);
       const bad = (field: string, message: string, off: number, len = 1) =>
         out.diagnostics.push(
           diagnostic(PLUGIN_BAD_LOSS, `plugin ${req.request}: ${message}`, at(off, len), {

@@ -1,0 +1,109 @@
+// Async front door for specs that use plugins: finds `use "..."` declarations, loads them and `--plugin` modules
+// (compiler/plugins/load.ts), puts their losses into the signature table for the duration of the (synchronous)
+// check, and records the modules in the IR so the emitter imports them. The CLI calls these instead of
+// compiler/pipeline.ts's functions when plugins may be involved (they behave the same without any).
+
+import { readFileSync } from "node:fs";
+import { checkSource, compileSource, fileSpan, type CheckResult, type CompileResult, type PipelineOptions } from "../pipeline.ts";
+import { registerSignature, signatureTable, unregisterSignature } from "../check/signatures.ts";
+import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { IRProgram } from "../ir/ir.ts";
+import type { LoadResult } from "./load.ts";
+import { loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
+
+export { collectUses, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
+
+export interface WithPluginSources {
+  /** plugin file texts (and the command line) for rendering diagnostics that point into them */
+  sources: Map<string, string>;
+  /** the validated plugin losses that were in the table */
+  loaded: LoadResult;
+}
+
+/** Run `f` (a synchronous check) with the plugin losses registered in the signature table, then remove them. */
+function withRegistered<T>(loaded: LoadResult, f: () => T): T {
+  const before = signatureTable();
+  const added: string[] = [];
+  try {
+    for (const e of loaded.entries) {
+      if (before.has(e.name)) continue; // clashes were reported as E0606 already
+      const { pluginIndex: _i, implementation: _f, ...entry } = e;
+      registerSignature(entry);
+      added.push(e.name);
+    }
+    return f();
+  } finally {
+    for (const n of added) unregisterSignature(n);
+  }
+}
+
+function attachPlugins(ir: IRProgram | null, loaded: LoadResult): IRProgram | null {
+  if (ir === null) return null;
+  // The loader's records are authoritative: resolved paths, deduplicated, in load order.
+  return { ...ir, plugins: loaded.plugins };
+}
+
+/** The pipeline's options without `plugins`: they are loaded here, the checker only sees their table entries. */
+function pipelineOpts(opts: PluginPipelineOptions): PipelineOptions {
+  const { plugins: _p, cwd: _c, ...rest } = opts;
+  return rest;
+}
+
+function merge(loadDiags: Diagnostic[], rest: Diagnostic[]): Diagnostic[] {
+  return [...loadDiags, ...rest];
+}
+
+export async function checkSourceWithPlugins(
+  text: string,
+  file: string,
+  opts: PluginPipelineOptions = {},
+): Promise<CheckResult & WithPluginSources> {
+  const loaded = await loadSpecPlugins(text, file, opts);
+  const r = withRegistered(loaded, () => checkSource(text, file, pipelineOpts(opts)));
+  const diagnostics = merge(loaded.diagnostics, r.diagnostics);
+  const ir = hasErrors(diagnostics) ? null : attachPlugins(r.ir, loaded);
+  return { ...r, ir, diagnostics, sources: loaded.sources, loaded };
+}
+
+export async function compileSourceWithPlugins(
+  text: string,
+  file: string,
+  opts: PluginPipelineOptions = {},
+): Promise<CompileResult & WithPluginSources> {
+  const loaded = await loadSpecPlugins(text, file, opts);
+  if (hasErrors(loaded.diagnostics)) {
+    // still check, so the user sees every problem at once (unknown primitives from the failed plugin included)
+    const r = withRegistered(loaded, () => checkSource(text, file, pipelineOpts(opts)));
+    return { ...r, ir: null, ts: null, diagnostics: merge(loaded.diagnostics, r.diagnostics), sources: loaded.sources, loaded };
+  }
+  // compileSource runs the (synchronous) check before its first await, so the registration covers it.
+  const pending = withRegistered(loaded, () => compileSource(text, file, pipelineOpts(opts)));
+  const r = await pending;
+  return { ...r, ir: attachPlugins(r.ir, loaded), diagnostics: merge(loaded.diagnostics, r.diagnostics), sources: loaded.sources, loaded };
+}
+
+function readSpec(path: string): { text: string } | { diag: Diagnostic } {
+  try {
+    return { text: readFileSync(path, "utf8") };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    return { diag: diagnostic("E0701", `cannot read file ${JSON.stringify(path)} (${why})`, fileSpan(path)) };
+  }
+}
+
+const emptyLoad = (): LoadResult => ({ entries: [], plugins: [], diagnostics: [], sources: new Map() });
+
+export async function checkFileWithPlugins(path: string, opts: PluginPipelineOptions = {}): Promise<CheckResult & WithPluginSources> {
+  const s = readSpec(path);
+  if ("diag" in s) return { ast: null, ir: null, diagnostics: [s.diag], sources: new Map(), loaded: emptyLoad() };
+  return checkSourceWithPlugins(s.text, path, opts);
+}
+
+export async function compileFileWithPlugins(
+  path: string,
+  opts: PluginPipelineOptions = {},
+): Promise<CompileResult & WithPluginSources> {
+  const s = readSpec(path);
+  if ("diag" in s) return { ast: null, ir: null, ts: null, diagnostics: [s.diag], sources: new Map(), loaded: emptyLoad() };
+  return compileSourceWithPlugins(s.text, path, opts);
+}
