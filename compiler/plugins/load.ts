@@ -155,7 +155,7 @@ export async function loadPlugins(
     } catch (err) {
       out.diagnostics.push(
         diagnostic(PLUGIN_LOAD_FAILED, `plugin ${req.request} fails to load: ${firstLine(err)}`, useSpan, {
-          hints: [`run \`npx tsx ${req.request}\` to see the full error`],
+          hints: [`run \`npx tsx ${shown}\` to see the full error`],
         }),
       );
       continue;
