@@ -252,9 +252,13 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
         const line: LogLine = { step, losses: meanLosses(acc), steps_per_s: sps, elapsed_s: elapsed() };
         appendJsonl(metricsPath, line);
         o.onLog?.(line);
-        acc = { sums: {}, counts: {} };
-        windowStart = now;
-        windowSteps = 0;
+        // a final line off the log grid keeps its window open: a resumed run (raised --steps) then logs the same
+        // averages at the next multiple of log_every as an uninterrupted run
+        if (step % logEvery === 0) {
+          acc = { sums: {}, counts: {} };
+          windowStart = now;
+          windowSteps = 0;
+        }
       }
       if (step % ckEvery === 0 && step < target) await checkpoint();
       if (doEval && evalEvery && step % evalEvery === 0 && step < target) await evaluate();
