@@ -1,3 +1,247 @@
+// Codes reported by compiler/check: E02xx names, E03xx types and shapes, E04xx the game, E05xx params and
+// compile-time values, W04xx warnings, E0799 internal checker errors.
 import type { CodeInfo } from "./index.ts";
 
-export const semanticCodes: CodeInfo[] = [];
+export const semanticCodes: CodeInfo[] = [
+  // ---------- names ----------
+  {
+    code: "E0201",
+    title: "unknown name",
+    example: "loss l = E[x] D(xx)   // `xx` is not declared",
+    fix: "Declare the name, or fix its spelling (the hint suggests the closest declared name).",
+  },
+  {
+    code: "E0202",
+    title: "duplicate declaration",
+    example: "param K: int = 2\nparam K: int = 3",
+    fix: "Rename one of the declarations; names are global to the spec (network arguments are local).",
+  },
+  {
+    code: "E0203",
+    title: "unknown function, layer or distribution",
+    example: "generator G(z: Real[8]) -> Real[2] = z |> dens(2)",
+    fix: "Use a name from the signature table (see the hint), or load a plugin that defines it with `use`.",
+  },
+  {
+    code: "E0204",
+    title: "unknown member",
+    example: "update u: z.mean minimizes l with adam(lr=0.001)   // GaussianMixture members are means and scale",
+    fix: "Only learnable prior parameters have members: `z.means` and `z.scale`.",
+  },
+  {
+    code: "E0205",
+    title: "expectation over something that is not data or a latent",
+    example: "loss l = E[K] D(x)   // K is a param",
+    fix: "`E[...]` averages over the batch of data bindings and latents only.",
+  },
+  // ---------- types and shapes ----------
+  {
+    code: "E0301",
+    title: "argument type does not match the network's parameter",
+    example:
+      "generator G(z: Real[8]) -> Image[28, 28, 1] = ...\ndiscriminator D(x: Real[784]) -> Logit = ...\nloss l = E[z] D(G(z))",
+    fix: "Make the types agree: flatten() or reshape([...]) the value, or change the declared parameter type.",
+  },
+  {
+    code: "E0302",
+    title: "no signature matches the arguments",
+    example: "latent z ~ Normal(0, 1, dims=8)   // the named argument is `dim`",
+    fix: "Call it with one of the signatures listed in the hints.",
+  },
+  {
+    code: "E0303",
+    title: "shapes cannot be broadcast together",
+    example: "loss l = E[x] sum(x * mu)   // x: Real[2], mu: Real[3]",
+    fix: "Elementwise operands must have equal trailing dims (or 1); reshape or index one of them.",
+  },
+  {
+    code: "E0304",
+    title: "matrix product dimensions do not match",
+    example: "weights W: Real[3, 4]\nnetwork N(x: Real[3]) -> Real[3] = W @ x",
+    fix: "The last dim of the left operand must equal the contracted dim of the right operand.",
+  },
+  {
+    code: "E0305",
+    title: "layer cannot be applied to this input shape",
+    example: "network N(x: Real[10]) -> Real[10] = x |> conv2d(8, 3)   // conv2d needs [h, w, c]",
+    fix: "Give the layer an input of the rank it needs (reshape), or fix kernel/stride so the output is positive.",
+  },
+  {
+    code: "E0306",
+    title: "reshape changes the number of elements",
+    example: "generator G(z: Real[8]) -> Real[7, 7, 2] = z |> dense(100) |> reshape([7, 7, 2])",
+    fix: "The product of the new dims must equal the input's element count.",
+  },
+  {
+    code: "E0307",
+    title: "invalid index",
+    example: "loss l = E[x] log_softmax(D(x))[12]   // D returns Real[11]",
+    fix: "Index with an integer constant in range, or with an Index[K] value whose K fits the indexed axis.",
+  },
+  {
+    code: "E0308",
+    title: "network body does not produce its declared type",
+    example: "generator G(z: Real[8]) -> Real[2] = z |> dense(3)",
+    fix: "Change the last layer or the declared return type so they agree.",
+  },
+  {
+    code: "E0309",
+    title: "loss is not a whole-batch scalar",
+    example: "loss l = log_sigmoid(D(x))   // per-example: missing E[x]",
+    fix: "Average over the batch with E[...] and reduce per-example axes with sum/mean.",
+  },
+  {
+    code: "E0310",
+    title: "log of a Logit",
+    example: "loss l = E[x] log(D(x))   // D returns Logit",
+    fix: "A Logit is pre-sigmoid: use log_sigmoid(D(x)) (and log_sigmoid(-D(x)) for log(1 - D)).",
+  },
+  {
+    code: "E0311",
+    title: "wrong number of arguments",
+    example: "discriminator D(x: Real[2], t: Real) -> Logit = ...\nloss l = E[x] D(x)",
+    fix: "Pass one argument per declared parameter.",
+  },
+  {
+    code: "E0312",
+    title: "value of the wrong kind here",
+    example: "loss l = E[x] dense(1)(x)   // layers only exist inside network bodies",
+    fix: "Layers belong in network bodies; data and latents in losses; networks are called, not used as values.",
+  },
+  {
+    code: "E0313",
+    title: "data binding does not match the source's column",
+    example: "data x: Real[10] = fashion_mnist()   // the image column has 784 elements",
+    fix: "Declare a type with the column's element count (any shape with the same count is reshaped).",
+  },
+  {
+    code: "E0314",
+    title: "invalid type",
+    example: "weights W: Reel[3]",
+    fix: "Types are Real, Image[h,w,c], Logit, Prob, Simplex[K], Index[K]; dims are positive integers.",
+  },
+  {
+    code: "E0315",
+    title: "a head must return Simplex[K]",
+    example: "head C(x: Real[2]) -> Real[4] = x |> dense(4)",
+    fix: "Declare `-> Simplex[K]` and end the body with softmax().",
+  },
+  {
+    code: "E0316",
+    title: "invalid distribution, initializer or constraint argument",
+    example: "latent z ~ Normal(0, -1, dim=8)   // std must be > 0",
+    fix: "Use a value inside the argument's documented domain.",
+  },
+  {
+    code: "E0317",
+    title: "network arguments map over different leading dims",
+    example: "loss l = E[x, z] mean(D(each(z), x))",
+    fix: "All arguments of a mapped network call need the same extra leading dims.",
+  },
+  // ---------- the game ----------
+  {
+    code: "E0401",
+    title: "update target is not a learnable group",
+    example: "update u: x minimizes l with adam(lr=0.001)   // x is data",
+    fix: "Targets are networks, weights, and learnable prior parameters (`z.means`, `z.scale` with learn(...)).",
+  },
+  {
+    code: "E0402",
+    title: "loss does not depend on the group it updates",
+    example: "loss g = E[z] -log_sigmoid(D(G(z)))\nupdate u: C minimizes g with adam(lr=0.001)",
+    fix: "Update only groups the loss reads, or use a loss that involves the group.",
+  },
+  {
+    code: "E0403",
+    title: "update names something that is not a loss",
+    example: "update u: G minimizes G with adam(lr=0.001)",
+    fix: "Name a `loss` declaration after minimizes / maximizes.",
+  },
+  {
+    code: "E0404",
+    title: "invalid train setting",
+    example: "train { batch 0; stepz 100 }",
+    fix: "Settings: batch, steps | epochs, schedule alternating|simultaneous, seed, log_every, checkpoint_every, repeat_<update>.",
+  },
+  {
+    code: "E0405",
+    title: "invalid evaluate block",
+    example: "evaluate every 0 steps { samples(n=10) }",
+    fix: "`every` is a positive int; metrics come from the evaluation table.",
+  },
+  {
+    code: "E0406",
+    title: "a group appears twice in one update",
+    example: "update u: G, G minimizes l with adam(lr=0.001)",
+    fix: "List each group once.",
+  },
+  // ---------- params and compile-time values ----------
+  {
+    code: "E0501",
+    title: "override for an unknown param",
+    example: "ganc check spec.gan --set KK=3",
+    fix: "Override a declared param (the hint suggests the closest one).",
+  },
+  {
+    code: "E0502",
+    title: "value of the wrong type for a param",
+    example: "param K: int = 2.5",
+    fix: "int params take integers, real params numbers, bool params true/false, enum params one of their members.",
+  },
+  {
+    code: "E0503",
+    title: "param value outside its declared range",
+    example: "param K: int in 1..10 = 20",
+    fix: "Choose a value inside `in lo..hi`, or widen the range.",
+  },
+  {
+    code: "E0504",
+    title: "condition is not a compile-time bool",
+    example: "when K { ... }",
+    fix: "Conditions of when/if must be bool expressions over params.",
+  },
+  {
+    code: "E0505",
+    title: "non-exhaustive match",
+    example: "param m: enum { a, b } = a\nlatent t ~ match m { a => Uniform(0, 1) }",
+    fix: "Add an arm for every enum member, or a `_` arm.",
+  },
+  {
+    code: "E0506",
+    title: "invalid match arm",
+    example: "param m: enum { a, b } = a\nlatent t ~ match m { a => PointMass(1), c => Uniform(0, 1) }",
+    fix: "Arms name members of the scrutinee's enum, each once.",
+  },
+  {
+    code: "E0507",
+    title: "value is not a compile-time constant",
+    example: "weights W: Real[x]   // x is data",
+    fix: "Dims, ranges and layer/optimizer arguments must be computed from literals and params.",
+  },
+  {
+    code: "E0508",
+    title: "invalid compile-time arithmetic",
+    example: "param K: int = 4\nweights W: Real[K / 0]",
+    fix: "Avoid division by zero and mixing strings with numbers.",
+  },
+  // ---------- warnings ----------
+  {
+    code: "W0401",
+    title: "learnable parameter that no update touches",
+    example: "weights A: Real[2, 2] init zeros   // never listed in an update",
+    fix: "Add the group to an update, or use fixed(...) / remove it if it is meant to stay at its init.",
+  },
+  {
+    code: "W0402",
+    title: "expectation variable not used in its body",
+    example: "loss l = E[x, z] log_sigmoid(D(x))   // z unused",
+    fix: "Drop the variable from E[...].",
+  },
+  // ---------- internal ----------
+  {
+    code: "E0799",
+    title: "internal error in the checker",
+    example: "(none: this is a bug in ganc)",
+    fix: "Report it with the spec that triggered it.",
+  },
+];

@@ -1,0 +1,295 @@
+// The game: update statements (learnable groups, loss dependency, optimizers, projections), train settings,
+// the evaluate plan, the sampler graph, and the "never updated" warning.
+import type * as A from "../../grammar/ast.ts";
+import type { Span } from "../diagnostics/diagnostic.ts";
+import type { IREvaluate, IRGraph, IRMetric, IRTrain, IRUpdate, IRUpdateGroup, IRProgram } from "../ir/ir.ts";
+import type { Checker } from "./checker.ts";
+import { fmtNum } from "./checker.ts";
+import { GraphBuilder, describe, suggest, type Val } from "./values.ts";
+
+/** every store var a loss can influence: networks it calls (with their callees and weights), weights, priors */
+function lossVars(ck: Checker, loss: string): Set<string> {
+  const l = ck.losses.get(loss);
+  const out = new Set<string>();
+  if (!l) return out;
+  for (const n of l.uses.networks) for (const v of ck.networks.get(n)?.vars ?? []) out.add(v);
+  for (const w of l.uses.weights) out.add(w);
+  for (const p of l.uses.priorParams) out.add(p);
+  return out;
+}
+
+export function checkUpdates(ck: Checker, items: A.Item[]): IRUpdate[] {
+  const updates: IRUpdate[] = [];
+  const names = new Map<string, Span>();
+  for (const it of items) {
+    if (it.kind !== "Update") continue;
+    const u = it;
+    const prev = names.get(u.name.name) ?? (ck.decls.has(u.name.name) ? ck.decls.get(u.name.name)!.span : undefined);
+    if (prev) ck.error("E0202", `\`${u.name.name}\` is declared twice`, u.name.span, [], [{ span: prev, message: "first declared here" }]);
+    names.set(u.name.name, u.name.span);
+    const groups: IRUpdateGroup[] = [];
+    const seen = new Map<string, Span>();
+    let ok = true;
+    for (const t of u.targets) {
+      const g = group(ck, t);
+      const key = t.member ? `${t.name.name}.${t.member.name}` : t.name.name;
+      const dup = seen.get(key);
+      if (dup) {
+        ck.error("E0406", `\`${key}\` appears twice in update \`${u.name.name}\``, t.span, [], [{ span: dup, message: "first listed here" }]);
+        ok = false;
+        continue;
+      }
+      seen.set(key, t.span);
+      if (g) groups.push(g);
+      else ok = false;
+    }
+    // the loss
+    const lossName = u.loss.name;
+    const ld = ck.decls.get(lossName);
+    let lossOk = false;
+    if (!ld) {
+      const losses = [...ck.decls.entries()].filter(([, d]) => d.kind === "loss").map(([k]) => k);
+      const s = suggest(lossName, losses);
+      ck.error("E0201", `unknown loss \`${lossName}\``, u.loss.span, [s ? `did you mean \`${s}\`?` : `declared losses: ${losses.join(", ") || "(none)"}`]);
+    } else if (ld.kind !== "loss") {
+      ck.error("E0403", `\`${lossName}\` is a ${ld.kind}, not a loss`, u.loss.span, [], [{ span: ld.span, message: "declared here" }]);
+    } else lossOk = !!ck.losses.get(lossName);
+    if (lossOk) {
+      const deps = lossVars(ck, lossName);
+      for (const g of groups)
+        if (g.vars.length && !g.vars.some((v) => deps.has(v))) {
+          ck.error("E0402", `loss \`${lossName}\` does not depend on \`${g.name}\`, so \`${u.name.name}\` cannot update it`, g.span, [
+            `\`${lossName}\` reads: ${[...describeUses(ck, lossName)].join(", ") || "nothing learnable"}`,
+          ], [{ span: ck.decls.get(lossName)!.span, message: `loss \`${lossName}\` declared here` }]);
+          ok = false;
+        }
+    }
+    const cx = ck.constCx(`update ${u.name.name}`);
+    let opt: Val = ck.ev(u.optimizer, cx);
+    if (opt.k === "entry" && opt.entry.category === "optimizer") opt = ck.callEntry(opt.entry, [], cx, u.optimizer.span, u.optimizer.span);
+    if (opt.k !== "optimizer") {
+      if (opt.k !== "error") ck.error("E0312", `\`with\` needs an optimizer (adam, sgd, rmsprop), got ${describe(opt)}`, u.optimizer.span);
+      ok = false;
+    }
+    let every = 1;
+    if (u.every) {
+      const e = ck.ev(u.every, cx);
+      if (e.k === "num" && Number.isInteger(e.v) && e.v >= 1) every = e.v;
+      else if (e.k !== "error") ck.error("E0404", `\`every\` needs a positive int, got ${e.k === "num" ? fmtNum(e.v) : describe(e)}`, u.every.span);
+    }
+    if (!ok || !lossOk || opt.k !== "optimizer") continue;
+    const vars = new Set(groups.flatMap((g) => g.vars));
+    const project = [...ck.weights.values()].filter((w) => w && w.constrain && vars.has(w.name)).map((w) => w!.name);
+    updates.push({
+      name: u.name.name,
+      groups,
+      loss: lossName,
+      direction: u.direction,
+      optimizer: opt.opt,
+      every,
+      repeat: 1,
+      project,
+      span: u.span,
+    });
+  }
+  return updates;
+}
+
+function describeUses(ck: Checker, loss: string): string[] {
+  const l = ck.losses.get(loss);
+  if (!l) return [];
+  return [...l.uses.networks, ...l.uses.weights, ...l.uses.priorParams];
+}
+
+function group(ck: Checker, t: A.UpdateTarget): IRUpdateGroup | null {
+  const name = t.name.name;
+  const d = ck.decls.get(name);
+  if (!d) {
+    const cands = [...ck.decls.entries()].filter(([, x]) => x.kind === "network" || x.kind === "weights" || x.kind === "latent").map(([k]) => k);
+    const s = suggest(name, cands);
+    ck.error("E0201", `unknown name \`${name}\``, t.name.span, s ? [`did you mean \`${s}\`?`] : []);
+    return null;
+  }
+  if (t.member) {
+    const m = t.member.name;
+    if (d.kind !== "latent") {
+      ck.error("E0204", `\`${name}\` is a ${d.kind}; only GaussianMixture latents have members (means, scale)`, t.member.span);
+      return null;
+    }
+    const l = ck.latent(name);
+    if (!l) return null;
+    if (l.dist.kind !== "gaussian_mixture" || (m !== "means" && m !== "scale")) {
+      const s = l.dist.kind === "gaussian_mixture" ? suggest(m, ["means", "scale"]) : null;
+      ck.error("E0204", `latent \`${name}\` has no member \`${m}\``, t.member.span, s ? [`did you mean \`${s}\`?`] : []);
+      return null;
+    }
+    const store = `${name}.${m}`;
+    if (!l.learnable.includes(store)) {
+      ck.error("E0401", `\`${store}\` is fixed, so it cannot be updated`, t.span, [`declare it with learn(...) in the latent's ${m}=`], [
+        { span: l.span, message: `latent \`${name}\` declared here` },
+      ]);
+      return null;
+    }
+    return { kind: "prior", name: store, vars: [store], span: t.span };
+  }
+  if (d.kind === "network") {
+    const n = ck.network(name);
+    if (!n) return null;
+    if (n.vars.length === 0) {
+      ck.error("E0401", `network \`${name}\` has no learnable parameters`, t.span);
+      return null;
+    }
+    return { kind: "network", name, vars: n.vars, span: t.span };
+  }
+  if (d.kind === "weights") return ck.weight(name) ? { kind: "weights", name, vars: [name], span: t.span } : null;
+  const hint = d.kind === "latent" ? [`update its learnable parameters instead: ${name}.means, ${name}.scale`] : [];
+  ck.error("E0401", `\`${name}\` is a ${d.kind}, not a learnable group`, t.span, hint, [{ span: d.span, message: "declared here" }]);
+  return null;
+}
+
+const SETTINGS = ["batch", "steps", "epochs", "schedule", "seed", "log_every", "checkpoint_every"];
+
+export function checkTrain(ck: Checker, items: A.Item[], updates: IRUpdate[], updateNames: string[]): IRTrain {
+  const blocks = items.filter((i): i is A.TrainBlock => i.kind === "Train");
+  const train: IRTrain = { batch: 64, steps: null, epochs: null, schedule: "alternating", seed: 0, logEvery: 100, checkpointEvery: 1000, span: null };
+  blocks.slice(1).forEach((b) => ck.error("E0404", `only one train block is allowed`, b.span, [], [{ span: blocks[0].span, message: "first train block" }]));
+  const b = blocks[0];
+  if (b) {
+    train.span = b.span;
+    const cx = ck.constCx("train");
+    const seen = new Map<string, Span>();
+    for (const s of b.settings) {
+      const name = s.name.name;
+      const prev = seen.get(name);
+      if (prev) {
+        ck.error("E0404", `\`${name}\` is set twice`, s.name.span, [], [{ span: prev, message: "first set here" }]);
+        continue;
+      }
+      seen.set(name, s.name.span);
+      if (name === "schedule") {
+        const v = s.value.kind === "Name" ? s.value.name : s.value.kind === "String" ? s.value.value : null;
+        if (v === "alternating" || v === "simultaneous") train.schedule = v;
+        else ck.error("E0404", `schedule must be alternating or simultaneous`, s.value.span);
+        continue;
+      }
+      const repeat = /^repeat_(.+)$/.exec(name);
+      if (!SETTINGS.includes(name) && !repeat) {
+        const sg = suggest(name, [...SETTINGS, ...updateNames.map((u) => `repeat_${u}`)]);
+        ck.error("E0404", `unknown train setting \`${name}\``, s.name.span, [sg ? `did you mean \`${sg}\`?` : `settings: ${SETTINGS.join(", ")}, repeat_<update>`]);
+        continue;
+      }
+      const v = ck.ev(s.value, cx);
+      if (v.k === "error") continue;
+      const min = name === "seed" ? 0 : 1;
+      if (v.k !== "num" || !Number.isInteger(v.v) || v.v < min) {
+        ck.error("E0404", `\`${name}\` needs an int >= ${min}, got ${v.k === "num" ? fmtNum(v.v) : describe(v)}`, s.value.span);
+        continue;
+      }
+      if (repeat) {
+        const u = updates.find((x) => x.name === repeat[1]);
+        if (!u && !updateNames.includes(repeat[1])) {
+          const sg = suggest(repeat[1], updateNames);
+          ck.error("E0404", `\`${name}\`: there is no update \`${repeat[1]}\``, s.name.span, sg ? [`did you mean \`repeat_${sg}\`?`] : []);
+        } else if (u) u.repeat = v.v;
+        continue;
+      }
+      switch (name) {
+        case "batch": train.batch = v.v; break;
+        case "steps": train.steps = v.v; break;
+        case "epochs": train.epochs = v.v; break;
+        case "seed": train.seed = v.v; break;
+        case "log_every": train.logEvery = v.v; break;
+        case "checkpoint_every": train.checkpointEvery = v.v; break;
+      }
+    }
+    if (train.steps !== null && train.epochs !== null)
+      ck.error("E0404", `set either steps or epochs, not both`, seen.get("epochs")!, [], [{ span: seen.get("steps")!, message: "steps set here" }]);
+  }
+  if (train.steps === null && train.epochs === null) train.steps = 1000;
+  return train;
+}
+
+export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
+  const blocks = items.filter((i): i is A.EvaluateBlock => i.kind === "Evaluate");
+  const ev: IREvaluate = { every: null, metrics: [], span: null };
+  blocks.slice(1).forEach((b) => ck.error("E0405", `only one evaluate block is allowed`, b.span, [], [{ span: blocks[0].span, message: "first evaluate block" }]));
+  const b = blocks[0];
+  if (!b) return ev;
+  ev.span = b.span;
+  const cx = ck.constCx("evaluate");
+  if (b.every) {
+    const v = ck.ev(b.every, cx);
+    if (v.k === "num" && Number.isInteger(v.v) && v.v >= 1) ev.every = v.v;
+    else if (v.k !== "error") ck.error("E0405", `\`every\` needs a positive int, got ${v.k === "num" ? fmtNum(v.v) : describe(v)}`, b.every.span);
+  }
+  for (const m of b.metrics) {
+    let v = ck.ev(m, cx);
+    if (v.k === "entry" && v.entry.category === "metric") v = ck.callEntry(v.entry, [], cx, m.span, m.span);
+    if (v.k === "error") continue;
+    if (v.k !== "metric") {
+      ck.error("E0405", `expected an evaluation metric (ndb, samples, modes, gmm_recovery, cluster_accuracy, nmi, cfd), got ${describe(v)}`, m.span);
+      continue;
+    }
+    const metric: IRMetric = { name: v.name, args: v.args, span: m.span };
+    const head = v.args.head;
+    if (typeof head === "string") {
+      const n = ck.network(head);
+      if (n && n.role !== "head") ck.error("E0405", `${v.name}: \`${head}\` is a ${n.role}, not a head (-> Simplex[K])`, m.span);
+    }
+    const labels = v.args.labels;
+    if (typeof labels === "string" && ck.dataType(labels)?.tag !== "index")
+      ck.error("E0405", `${v.name}: labels \`${labels}\` must be an Index[K] data binding`, m.span);
+    ev.metrics.push(metric);
+  }
+  return ev;
+}
+
+/** Warn about learnable parameters that no update touches (networks used by some loss, weights, priors). */
+export function warnUnupdated(ck: Checker, updates: IRUpdate[]): void {
+  const updated = new Set(updates.flatMap((u) => u.groups.flatMap((g) => g.vars)));
+  const usedNets = new Set<string>();
+  const visit = (n: string) => {
+    if (usedNets.has(n)) return;
+    usedNets.add(n);
+    for (const c of ck.networks.get(n)?.calls ?? []) visit(c);
+  };
+  for (const l of ck.losses.values()) for (const n of l?.uses.networks ?? []) visit(n);
+  for (const n of ck.networkOrder) {
+    if (!usedNets.has(n.name)) continue;
+    const own = n.layers.flatMap((l) => l.params.map((p) => p.name));
+    if (own.length && !own.some((v) => updated.has(v)))
+      ck.warn("W0401", `the parameters of network \`${n.name}\` are never updated`, ck.decls.get(n.name)!.span, [
+        `add \`${n.name}\` (or a network that calls it) to an update`,
+      ]);
+  }
+  for (const w of ck.weights.values())
+    if (w && !updated.has(w.name)) ck.warn("W0401", `weights \`${w.name}\` are never updated`, ck.decls.get(w.name)!.span, ["add it to an update, or it stays at its init"]);
+  for (const l of ck.latents.values())
+    for (const p of l?.learnable ?? [])
+      if (!updated.has(p)) ck.warn("W0401", `\`${p}\` is declared learn(...) but no update touches it`, l!.span, [`add \`${p}\` to an update, or use fixed(...)`]);
+}
+
+/** The generator used for sampling, and how to draw its inputs from the spec's latents. */
+export function buildSampler(ck: Checker): IRProgram["sampler"] {
+  const gen = ck.networkOrder.find((n) => n.role === "generator");
+  if (!gen) return null;
+  const g = new GraphBuilder();
+  const ids: number[] = [];
+  let perComponent: string | null = null;
+  for (const inp of gen.inputs) {
+    const l = ck.latents.get(inp.name) ?? [...ck.latents.values()].find((x) => x && sameType(x.type, inp.type)) ?? null;
+    if (!l) return null;
+    const v = g.add("latent", [], { name: l.name }, l.type, null);
+    if (v.k !== "tensor") return null;
+    ids.push(v.id);
+    if (l.dist.kind === "gaussian_mixture") perComponent ??= l.name;
+  }
+  const out = g.add("fold_call", ids, { network: gen.name, mapDims: 0 }, gen.output, null);
+  if (out.k !== "tensor") return null;
+  const graph: IRGraph = g.finish(out.id);
+  return { network: gen.name, graph, perComponent };
+}
+
+function sameType(a: { elem: string; shape: number[] }, b: { elem: string; shape: number[] }): boolean {
+  return a.elem === b.elem && a.shape.length === b.shape.length && a.shape.every((x, i) => x === b.shape[i]);
+}

@@ -1,0 +1,191 @@
+// Layer shape inference: each layer call in a network body becomes one IRLayer instance (store names
+// "<Net>/<kind>_<i>/kernel|bias|gamma|beta") and one `layer` op; reshape/flatten become plain ops; mlp expands to
+// dense + activation pairs. Conv/pool arithmetic follows TensorFlow's "same"/"valid" rules (runtime/layers).
+import type { Span } from "../diagnostics/diagnostic.ts";
+import type { IRLayer, Json, OpName, TensorType } from "../ir/ir.ts";
+import type { Checker, Cx } from "./checker.ts";
+import { applyFn } from "./builtins.ts";
+import { showShape, showType } from "./patterns.ts";
+import { ERR, numel, type Val } from "./values.ts";
+
+type TVal = Val & { k: "tensor" };
+
+function argNum(f: Val & { k: "fn" }, name: string): number | null {
+  const b = f.args.get(name);
+  if (b && b.val.k === "num") return b.val.v;
+  const p = f.sig.params.find((x) => x.name === name);
+  return p && typeof p.default === "number" ? p.default : null;
+}
+
+function argStr(f: Val & { k: "fn" }, name: string): string {
+  const b = f.args.get(name);
+  if (b && b.val.k === "str") return b.val.v;
+  const p = f.sig.params.find((x) => x.name === name);
+  return typeof p?.default === "string" ? p.default : "";
+}
+
+function newLayer(cx: Cx, kind: string): string {
+  const net = cx.net!;
+  const i = net.counters.get(kind) ?? 0;
+  net.counters.set(kind, i + 1);
+  return `${net.name}/${kind}_${i}`;
+}
+
+function addLayer(cx: Cx, layer: IRLayer, x: TVal, out: TensorType, span: Span): Val {
+  cx.net!.layers.push(layer);
+  return cx.g!.add("layer", [x.id], { layer: layer.id }, out, span);
+}
+
+/** Spatial output size of a conv / pool (TensorFlow rules); <= 0 means the input is too small. */
+export function convOut(h: number, k: number, stride: number, padding: string, transpose: boolean): number {
+  if (transpose) return padding === "same" ? h * stride : (h - 1) * stride + k;
+  return padding === "same" ? Math.ceil(h / stride) : Math.floor((h - k) / stride) + 1;
+}
+
+export function applyLayer(ck: Checker, f: Val & { k: "fn" }, input: Val, cx: Cx, span: Span, inSpan: Span): Val {
+  const kind = f.entry.name;
+  if (cx.mode !== "network" || !cx.g || !cx.net)
+    return ck.error("E0312", `layer \`${kind}\` can only be used inside a network body (in ${cx.what})`, f.span, [
+      "declare a network (e.g. `network N(x: Real[d]) -> Real[k] = x |> ...`) and call it",
+    ]);
+  const x = ck.toTensor(input, cx, inSpan);
+  if (x.k !== "tensor") return ERR;
+  if (x.type.elem !== "real") return ck.error("E0305", `\`${kind}\` needs a real input, got ${showType(x.type)}`, inSpan);
+  const s = x.type.shape;
+  const batched = x.type.batched;
+  const real = (shape: number[]): TensorType => ({ elem: "real", shape, batched });
+  switch (kind) {
+    case "dense": {
+      if (s.length !== 1)
+        return ck.error("E0305", `dense needs a vector input Real[n], got ${showType(x.type)}`, inSpan, [
+          s.length === 0 ? "reshape([1]) a scalar first" : "flatten() it first",
+        ]);
+      const units = argNum(f, "units")!;
+      const id = newLayer(cx, "dense");
+      return addLayer(
+        cx,
+        {
+          id,
+          kind,
+          attrs: { units, inUnits: s[0] },
+          params: [
+            { name: `${id}/kernel`, shape: [s[0], units], init: { kind: "glorot_uniform", fanIn: s[0], fanOut: units } },
+            { name: `${id}/bias`, shape: [units], init: { kind: "zeros" } },
+          ],
+          inShape: s,
+          outShape: [units],
+          span: f.span,
+        },
+        x,
+        real([units]),
+        span,
+      );
+    }
+    case "conv2d":
+    case "conv2d_transpose":
+    case "maxpool":
+    case "avgpool": {
+      if (s.length !== 3)
+        return ck.error("E0305", `${kind} needs an image-shaped input [h, w, c], got ${showType(x.type)}`, inSpan, [
+          s.length === 1 ? "reshape([h, w, c]) it first" : "",
+        ].filter(Boolean));
+      const [H, W, C] = s;
+      const pool = kind === "maxpool" || kind === "avgpool";
+      const k = pool ? argNum(f, "size")! : argNum(f, "kernel")!;
+      const stride = argNum(f, "stride") ?? k;
+      const padding = argStr(f, "padding");
+      const tr = kind === "conv2d_transpose";
+      const oh = convOut(H, k, stride, padding, tr);
+      const ow = convOut(W, k, stride, padding, tr);
+      if (oh < 1 || ow < 1)
+        return ck.error("E0305", `${kind} with kernel ${k}, stride ${stride}, padding "${padding}" leaves no output for input ${showShape(s)}`, f.span, [
+          `"valid" needs h, w >= kernel; use padding="same" or a smaller kernel`,
+        ]);
+      const id = newLayer(cx, kind);
+      if (pool) {
+        const out = [oh, ow, C];
+        const attrs: Record<string, Json> = { size: k, stride, padding, inH: H, inW: W, inChannels: C };
+        return addLayer(cx, { id, kind, attrs, params: [], inShape: s, outShape: out, span: f.span }, x, real(out), span);
+      }
+      const F = argNum(f, "filters")!;
+      const out = [oh, ow, F];
+      const attrs: Record<string, Json> = { filters: F, kernel: k, stride, padding, inChannels: C, inH: H, inW: W };
+      const kshape = tr ? [k, k, F, C] : [k, k, C, F];
+      return addLayer(
+        cx,
+        {
+          id,
+          kind,
+          attrs,
+          params: [
+            { name: `${id}/kernel`, shape: kshape, init: { kind: "glorot_uniform", fanIn: k * k * C, fanOut: k * k * F } },
+            { name: `${id}/bias`, shape: [F], init: { kind: "zeros" } },
+          ],
+          inShape: s,
+          outShape: out,
+          span: f.span,
+        },
+        x,
+        real(out),
+        span,
+      );
+    }
+    case "batchnorm": {
+      if (s.length === 0) return ck.error("E0305", `batchnorm needs at least one per-example axis, got ${showType(x.type)}`, inSpan);
+      const C = s[s.length - 1];
+      const id = newLayer(cx, "batchnorm");
+      return addLayer(
+        cx,
+        {
+          id,
+          kind,
+          attrs: { channels: C, momentum: 0.99, eps: 0.001 },
+          params: [
+            { name: `${id}/gamma`, shape: [C], init: { kind: "ones" } },
+            { name: `${id}/beta`, shape: [C], init: { kind: "zeros" } },
+          ],
+          inShape: s,
+          outShape: s,
+          span: f.span,
+        },
+        x,
+        real(s),
+        span,
+      );
+    }
+    case "dropout": {
+      const id = newLayer(cx, "dropout");
+      return addLayer(cx, { id, kind, attrs: { rate: argNum(f, "rate")! }, params: [], inShape: s, outShape: s, span: f.span }, x, real(s), span);
+    }
+    case "reshape": {
+      const b = f.args.get("shape")!;
+      const shape = b.val.k === "list" ? b.val.items.map((v) => (v.k === "num" ? v.v : 0)) : [];
+      if (numel(shape) !== numel(s))
+        return ck.error("E0306", `reshape to ${showShape(shape)} (${numel(shape)} elements) from ${showType(x.type)} (${numel(s)} elements)`, b.span);
+      return cx.g.add("reshape", [x.id], { shape }, real(shape), span);
+    }
+    case "flatten":
+      return cx.g.add("flatten", [x.id], {}, real([numel(s)]), span);
+    case "mlp": {
+      const widths = f.args.get("widths")!;
+      const actB = f.args.get("act");
+      let act: Val = actB ? actB.val : { k: "entry", entry: ck.table.get("relu")! };
+      if (act.k === "entry") act = ck.callEntry(act.entry, [], cx, actB?.span ?? f.span, actB?.span ?? f.span);
+      if (act.k !== "fn") return ERR;
+      let cur: Val = x;
+      const ws = widths.val.k === "list" ? widths.val.items : [];
+      for (const w of ws) {
+        const dense = ck.callEntry(ck.table.get("dense")!, [{ name: null, val: w, span: widths.span }], cx, f.span, f.span);
+        if (dense.k !== "fn") return ERR;
+        cur = applyLayer(ck, { ...dense, span: f.span }, cur, cx, span, inSpan);
+        if (cur.k === "error") return ERR;
+        cur = applyFn(ck, act, cur, cx, span, inSpan);
+        if (cur.k === "error") return ERR;
+      }
+      return cur;
+    }
+  }
+  return ck.error("E0799", `internal error: no shape rule for layer \`${kind}\``, span);
+}
+
+export type { OpName };
