@@ -9,9 +9,9 @@ import { registerSignature, signatureTable, unregisterSignature } from "../check
 import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { IRProgram } from "../ir/ir.ts";
 import type { LoadResult } from "./load.ts";
-import { loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
+import { addPluginHints, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
 
-export { collectUses, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
+export { addPluginHints, collectUses, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
 
 export interface WithPluginSources {
   /** plugin file texts (and the command line) for rendering diagnostics that point into them */
@@ -49,8 +49,8 @@ function pipelineOpts(opts: PluginPipelineOptions): PipelineOptions {
   return rest;
 }
 
-function merge(loadDiags: Diagnostic[], rest: Diagnostic[]): Diagnostic[] {
-  return [...loadDiags, ...rest];
+function merge(loaded: LoadResult, rest: Diagnostic[]): Diagnostic[] {
+  return [...loaded.diagnostics, ...addPluginHints(rest, loaded)];
 }
 
 export async function checkSourceWithPlugins(
@@ -60,7 +60,7 @@ export async function checkSourceWithPlugins(
 ): Promise<CheckResult & WithPluginSources> {
   const loaded = await loadSpecPlugins(text, file, opts);
   const r = withRegistered(loaded, () => checkSource(text, file, pipelineOpts(opts)));
-  const diagnostics = merge(loaded.diagnostics, r.diagnostics);
+  const diagnostics = merge(loaded, r.diagnostics);
   const ir = hasErrors(diagnostics) ? null : attachPlugins(r.ir, loaded);
   return { ...r, ir, diagnostics, sources: loaded.sources, loaded };
 }
@@ -74,12 +74,12 @@ export async function compileSourceWithPlugins(
   if (hasErrors(loaded.diagnostics)) {
     // still check, so the user sees every problem at once (unknown primitives from the failed plugin included)
     const r = withRegistered(loaded, () => checkSource(text, file, pipelineOpts(opts)));
-    return { ...r, ir: null, ts: null, diagnostics: merge(loaded.diagnostics, r.diagnostics), sources: loaded.sources, loaded };
+    return { ...r, ir: null, ts: null, diagnostics: merge(loaded, r.diagnostics), sources: loaded.sources, loaded };
   }
   // compileSource runs the (synchronous) check before its first await, so the registration covers it.
   const pending = withRegistered(loaded, () => compileSource(text, file, pipelineOpts(opts)));
   const r = await pending;
-  return { ...r, ir: attachPlugins(r.ir, loaded), diagnostics: merge(loaded.diagnostics, r.diagnostics), sources: loaded.sources, loaded };
+  return { ...r, ir: attachPlugins(r.ir, loaded), diagnostics: merge(loaded, r.diagnostics), sources: loaded.sources, loaded };
 }
 
 function readSpec(path: string): { text: string } | { diag: Diagnostic } {

@@ -4,6 +4,7 @@
 import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import type { Item, Spec } from "../../grammar/ast.ts";
+import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { PipelineOptions } from "../pipeline.ts";
 import { loadPlugins, type LoadResult, type PluginRequest } from "./load.ts";
 
@@ -40,3 +41,15 @@ export async function loadSpecPlugins(text: string, file: string, opts: PluginPi
   return loadPlugins([...uses, ...cli], dirname(resolve(file)), { cwd: opts.cwd });
 }
 
+
+/** The checker's unknown-function diagnostic (E0203) does not know about plugins: add how to load one, naming the
+ * plugins that are loaded (the name may be a typo of one of their losses). */
+export function addPluginHints(diags: readonly Diagnostic[], loaded: LoadResult): Diagnostic[] {
+  return diags.map((d) => {
+    const m = d.code === "E0203" ? /^unknown function `([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message) : null;
+    if (!m) return d;
+    const from = loaded.plugins.length ? ` (loaded: ${loaded.plugins.map((p) => JSON.stringify(p.request)).join(", ")})` : "";
+    const hint = `if \`${m[1]}\` is a loss primitive from a plugin, load its module with \`use "./file.ts"\` in the spec or \`--plugin file.ts\`${from}`;
+    return { ...d, hints: [...d.hints, hint] };
+  });
+}

@@ -9,7 +9,7 @@ import { parse } from "../../grammar/index.ts";
 import { check } from "../../compiler/check/index.ts";
 import { emit } from "../../compiler/emit/index.ts";
 import { renderDiagnostics } from "../../compiler/diagnostics/render.ts";
-import { loadSpecPlugins } from "../../compiler/plugins/uses.ts";
+import { addPluginHints, loadSpecPlugins } from "../../compiler/plugins/uses.ts";
 import type { LogLine } from "../../runtime/train/metrics-log.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -48,7 +48,11 @@ describe("plugin losses end to end", () => {
     expect(c.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     // without the plugin, the primitive is unknown
     const bare = check(parse(text, file).spec, {});
-    expect(bare.diagnostics.map((d) => d.code)).toContain("E0203");
+    const unknown = addPluginHints(bare.diagnostics, loaded).find((d) => d.code === "E0203")!;
+    expect(unknown.message).toBe("unknown function `mmd2_rbf`");
+    expect(unknown.hints[unknown.hints.length - 1]).toBe(
+      'if `mmd2_rbf` is a loss primitive from a plugin, load its module with `use "./file.ts"` in the spec or `--plugin file.ts` (loaded: "examples/plugins/mmd.ts")',
+    );
   });
 
   it("arguments are checked against the plugin's signatures like a built-in's", async () => {
