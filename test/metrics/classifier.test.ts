@@ -71,20 +71,20 @@ describe.skipIf(!haveData)("classifier-feature distance on Fashion-MNIST (needs 
     return { data, n: idx.length, d: 784 };
   };
   it("shipped weights classify the test set well", () => {
-    const idx = Array.from({ length: 2000 }, (_, i) => i);
+    const idx = Array.from({ length: 1000 }, (_, i) => i);
     const pred = classifierPredict(pick(idx));
     const acc = idx.filter((j, i) => pred[i] === test.labels[j]).length / idx.length;
     expect(acc).toBeGreaterThan(0.85);
   });
   it("same distribution is close; a missing class and noise are far", () => {
-    const a = pick(Array.from({ length: 1500 }, (_, i) => i));
-    const b = pick(Array.from({ length: 1500 }, (_, i) => 1500 + i));
+    const a = pick(Array.from({ length: 1000 }, (_, i) => i));
+    const b = pick(Array.from({ length: 1000 }, (_, i) => 1000 + i));
     const noClass0: number[] = [];
-    for (let j = 3000; j < test.n && noClass0.length < 1500; j++) if (test.labels[j] !== 0) noClass0.push(j);
+    for (let j = 3000; j < test.n && noClass0.length < 1000; j++) if (test.labels[j] !== 0) noClass0.push(j);
     const c = pick(noClass0);
     const same = classifierDistance(a, b);
     const dropped = classifierDistance(a, c);
-    const noise = classifierDistance(a, { data: Float32Array.from({ length: 1500 * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000), n: 1500, d: 784 });
+    const noise = classifierDistance(a, { data: Float32Array.from({ length: 1000 * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000), n: 1000, d: 784 });
     expect(same).toBeGreaterThanOrEqual(0);
     expect(dropped).toBeGreaterThan(2 * same);
     expect(noise).toBeGreaterThan(10 * dropped);
