@@ -1,12 +1,12 @@
-// im2col / col2im with ops every tfjs backend has (pad, stridedSlice, reshape, concat, matMul). They let conv
-// gradients run on wasm, which has no Conv2DBackpropFilter kernel and a slow Conv2DBackpropInput.
+// Filter gradient of a 2-D convolution built from ops every tfjs backend has fast kernels for (4-D pad/slice,
+// reshape, concat, transpose, non-transposed matMul). wasm has no Conv2DBackpropFilter kernel; this replaces it.
 import * as tf from "@tensorflow/tfjs";
 
 export interface ConvGeom {
   kh: number;
   kw: number;
   stride: number;
-  /** input spatial size (the conv's input; for a transposed conv, its output) */
+  /** input spatial size of the forward conv */
   H: number;
   W: number;
   outH: number;
@@ -31,55 +31,65 @@ export function convGeom(H: number, W: number, kh: number, kw: number, stride: n
   return { kh, kw, stride, H, W, outH, outW, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
 }
 
-/** x [N,H,W,C] -> patches [N*outH*outW, kh*kw*C], columns ordered (i, j, c) like a [kh,kw,C,F] filter. */
-export function im2col(x: tf.Tensor4D, g: ConvGeom): tf.Tensor2D {
+/**
+ * Patches of x [N,H,W,C] as [kh*kw, N*outH*outW, C] (offset-major). Strided patches avoid stridedSlice and rank>4
+ * ops (slow generic paths on wasm): the padded input is split into stride x stride phases with one 4-D reshape,
+ * then every kernel offset is a plain 4-D slice of one phase.
+ */
+export function patches(x: tf.Tensor4D, g: ConvGeom): tf.Tensor3D {
   return tf.tidy(() => {
     const [N, , , C] = x.shape;
+    const s = g.stride;
+    let Hp = g.H + g.padTop + g.padBottom;
+    let Wp = g.W + g.padLeft + g.padRight;
+    // extra zero rows/cols so the padded size divides by the stride (never read by a patch)
+    const exH = (s - (Hp % s)) % s;
+    const exW = (s - (Wp % s)) % s;
     const xp =
-      g.padTop + g.padBottom + g.padLeft + g.padRight > 0
-        ? tf.pad(x, [[0, 0], [g.padTop, g.padBottom], [g.padLeft, g.padRight], [0, 0]])
+      g.padTop + g.padBottom + g.padLeft + g.padRight + exH + exW > 0
+        ? tf.pad(x, [[0, 0], [g.padTop, g.padBottom + exH], [g.padLeft, g.padRight + exW], [0, 0]])
         : x;
-    const spanH = (g.outH - 1) * g.stride + 1;
-    const spanW = (g.outW - 1) * g.stride + 1;
-    const blocks: tf.Tensor4D[] = [];
-    for (let i = 0; i < g.kh; i++)
-      for (let j = 0; j < g.kw; j++) {
-        blocks.push(<tf.Tensor4D>(
-          g.stride === 1
-            ? tf.slice(xp, [0, i, j, 0], [N, spanH, spanW, C])
-            : tf.stridedSlice(xp, [0, i, j, 0], [N, i + spanH, j + spanW, C], [1, g.stride, g.stride, 1])),
-        );
-      }
-    const cols = blocks.length === 1 ? blocks[0] : tf.concat(blocks, 3);
-    return tf.reshape(cols, [N * g.outH * g.outW, g.kh * g.kw * C]);
+    Hp += exH;
+    Wp += exW;
+    const M = N * g.outH * g.outW;
+    const blocks: tf.Tensor[] = [];
+    if (s === 1) {
+      for (let i = 0; i < g.kh; i++)
+        for (let j = 0; j < g.kw; j++) blocks.push(tf.reshape(tf.slice(xp, [0, i, j, 0], [N, g.outH, g.outW, C]), [1, M, C]));
+    } else {
+      const Hq = Hp / s;
+      const Wq = Wp / s;
+      // [N, Hq, s, Wq, s, C] viewed as 4-D: [N*Hq, s, Wq, s*C]
+      const r4 = tf.reshape(xp, [N * Hq, s, Wq, s * C]);
+      const phases = new Map<string, tf.Tensor4D>();
+      const phase = (r: number, r2: number): tf.Tensor4D => {
+        const key = `${r},${r2}`;
+        let p = phases.get(key);
+        if (!p) {
+          p = tf.reshape(tf.slice(r4, [0, r, 0, r2 * C], [N * Hq, 1, Wq, C]), [N, Hq, Wq, C]);
+          phases.set(key, p);
+        }
+        return p;
+      };
+      for (let i = 0; i < g.kh; i++)
+        for (let j = 0; j < g.kw; j++) {
+          const p = phase(i % s, j % s);
+          blocks.push(tf.reshape(tf.slice(p, [0, Math.floor(i / s), Math.floor(j / s), 0], [N, g.outH, g.outW, C]), [1, M, C]));
+        }
+    }
+    return (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 0)) as tf.Tensor3D;
   });
 }
 
-/** The adjoint of im2col: cols [N*outH*outW, kh*kw*C] -> [N,H,W,C], summing overlapping patch entries. */
-export function col2im(cols: tf.Tensor2D, N: number, C: number, g: ConvGeom): tf.Tensor4D {
+/** dL/dW [kh,kw,C,F] of y = conv2d(x, W) given x [N,H,W,C] and dy [N,outH,outW,F]. */
+export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
   return tf.tidy(() => {
-    const s = g.stride;
-    const Hp = g.H + g.padTop + g.padBottom;
-    const Wp = g.W + g.padLeft + g.padRight;
-    const spanH = (g.outH - 1) * s + 1;
-    const spanW = (g.outW - 1) * s + 1;
-    const c4 = tf.reshape(cols, [N, g.outH, g.outW, g.kh * g.kw * C]);
-    const blocks = g.kh * g.kw === 1 ? [c4] : tf.split(c4, g.kh * g.kw, 3);
-    const parts: tf.Tensor4D[] = [];
-    let k = 0;
-    for (let i = 0; i < g.kh; i++)
-      for (let j = 0; j < g.kw; j++) {
-        let b = blocks[k++] as tf.Tensor4D;
-        if (s > 1) {
-          // interleave zeros: [N,oH,oW,C] -> [N,oH,s,oW,s,C] -> [N,oH*s,oW*s,C] -> keep the first span
-          const b6 = tf.pad(tf.reshape(b, [N, g.outH, 1, g.outW, 1, C]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
-          b = <tf.Tensor4D>tf.slice(tf.reshape(b6, [N, g.outH * s, g.outW * s, C]), [0, 0, 0, 0], [N, spanH, spanW, C]);
-        }
-        parts.push(tf.pad(b, [[0, 0], [i, Hp - i - spanH], [j, Wp - j - spanW], [0, 0]]));
-      }
-    const full = parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor4D);
-    return (g.padTop + g.padBottom + g.padLeft + g.padRight > 0
-      ? tf.slice(full, [0, g.padTop, g.padLeft, 0], [N, g.H, g.W, C])
-      : full) as tf.Tensor4D;
+    const C = x.shape[3];
+    const F = dy.shape[3];
+    const M = x.shape[0] * g.outH * g.outW;
+    const T = g.kh * g.kw;
+    const P = patches(x, g); // [T, M, C]
+    const Pt = tf.reshape(tf.transpose(P, [0, 2, 1]), [T * C, M]);
+    return tf.reshape(tf.matMul(Pt, tf.reshape(dy, [M, F]) as tf.Tensor2D), [g.kh, g.kw, C, F]);
   });
 }

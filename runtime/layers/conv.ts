@@ -1,9 +1,9 @@
-// conv2d and conv2dTranspose on NHWC with custom gradients built from im2col/col2im + non-transposed matMuls,
-// so training works on wasm (no Conv2DBackpropFilter kernel there) and avoids its slow Conv2DBackpropInput.
+// conv2d and conv2dTranspose on NHWC with custom gradients, so training works on wasm (no Conv2DBackpropFilter
+// kernel there): the filter gradient is patches + one non-transposed matMul (conv-util.ts).
 import * as tf from "@tensorflow/tfjs";
 import type { ApplyOpts, ParamStore, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
-import { col2im, convGeom, im2col } from "./conv-util.ts";
+import { convGeom, filterGrad } from "./conv-util.ts";
 import type { Layer } from "./types.ts";
 
 export interface Conv2dOpts {
@@ -18,7 +18,11 @@ export interface Conv2dTransposeOpts extends Conv2dOpts {
   inW: number;
 }
 
-/** conv2d(x [N,H,W,C], w [k,k,C,F], b [F]); forward uses the backend's conv kernel. */
+// conv2d and conv2dTranspose are each other's input gradient. Both ops below call the OTHER custom op in their
+// gradient, so gradients of any order (WGAN-GP through a conv critic) only need Conv2D, Conv2DBackpropInput and
+// the ops of filterGrad, all of which wasm has.
+
+/** conv2d(x [N,H,W,C], w [k,k,C,F], b [F]) -> [N,outH,outW,F]; forward uses the backend's conv kernel. */
 export function conv2dOp(stride: number, padding: "same" | "valid"): (x: Tensor, w: Tensor, b: Tensor) => Tensor {
   const f = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([x, w]);
@@ -27,22 +31,19 @@ export function conv2dOp(stride: number, padding: "same" | "valid"): (x: Tensor,
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const [N, H, W, C] = xs.shape;
-        const [kh, kw, , F] = ws.shape;
+        const [, H, W] = xs.shape;
+        const [kh, kw, C] = ws.shape;
         const g = convGeom(H, W, kh, kw, stride, padding);
-        const dyM = tf.reshape(dy, [N * g.outH * g.outW, F]) as tf.Tensor2D;
-        const cols = im2col(xs, g);
-        const dW = tf.reshape(tf.matMul(tf.transpose(cols), dyM), [kh, kw, C, F]);
-        const wM = tf.reshape(ws, [kh * kw * C, F]) as tf.Tensor2D;
-        const dx = col2im(tf.matMul(dyM, tf.transpose(wM)), N, C, g);
-        return [dx, dW, tf.sum(dyM, 0)];
+        const dx = conv2dTransposeOp(stride, padding, H, W)(dy, ws, tf.zeros([C]));
+        return [dx, filterGrad(xs, dy as tf.Tensor4D, g), tf.sum(dy, [0, 1, 2])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f as (x: Tensor, w: Tensor, b: Tensor) => Tensor;
 }
 
-/** conv2dTranspose(x [N,h,w,Cin], w [k,k,F,Cin] (tfjs layout), b [F]) -> [N,outH,outW,F]. */
+/** conv2dTranspose(x [N,h,w,Cin], w [k,k,F,Cin] (tfjs layout), b [F]) -> [N,outH,outW,F]: the input gradient of
+ * conv2d(y [N,outH,outW,F], w) -> [N,h,w,Cin]. */
 export function conv2dTransposeOp(
   stride: number,
   padding: "same" | "valid",
@@ -51,7 +52,7 @@ export function conv2dTransposeOp(
 ): (x: Tensor, w: Tensor, b: Tensor) => Tensor {
   const f = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([x, w]);
-    const [N, h, wd, Cin] = x.shape;
+    const [N, h, wd] = x.shape;
     const [kh, kw, F] = w.shape;
     const g = convGeom(outH, outW, kh, kw, stride, padding);
     if (g.outH !== h || g.outW !== wd)
@@ -59,20 +60,15 @@ export function conv2dTransposeOp(
         `conv2dTranspose: input ${h}x${wd} does not match output ${outH}x${outW} (stride ${stride}, ${padding})`,
         { code: "shape" },
       );
-    // forward = adjoint of conv2d: cols = x @ W^T, then scatter-add the patches
-    const wM = tf.reshape(w, [kh * kw * F, Cin]) as tf.Tensor2D;
-    const xM = tf.reshape(x, [N * h * wd, Cin]) as tf.Tensor2D;
-    const value = tf.add(col2im(tf.matMul(xM, tf.transpose(wM)), N, F, g), b);
+    const value = tf.add(tf.conv2dTranspose(x, w, [N, outH, outW, F], stride, padding), b);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dcols = im2col(dy as tf.Tensor4D, g); // [N*h*w, kh*kw*F]
-        const wM2 = tf.reshape(ws, [kh * kw * F, Cin]) as tf.Tensor2D;
-        const xM2 = tf.reshape(xs, [N * h * wd, Cin]) as tf.Tensor2D;
-        const dx = tf.reshape(tf.matMul(dcols, wM2), [N, h, wd, Cin]);
-        const dW = tf.reshape(tf.matMul(tf.transpose(dcols), xM2), [kh, kw, F, Cin]);
-        return [dx, dW, tf.sum(dy, [0, 1, 2])];
+        const Cin = xs.shape[3];
+        const dx = conv2dOp(stride, padding)(dy, ws, tf.zeros([Cin]));
+        // y = conv2d^T(x): dW[k,k,F,Cin] is the filter gradient of conv2d(dy) -> x
+        return [dx, filterGrad(dy as tf.Tensor4D, xs, g), tf.sum(dy, [0, 1, 2])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

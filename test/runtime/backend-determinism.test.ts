@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as rt from "../../runtime/index.ts";
+import { tf } from "../../runtime/index.ts";
 
-const { tf } = rt;
+
 
 describe("backend", () => {
   it("tensorflow falls back to wasm with a note; unknown name is a typed error", async () => {
