@@ -67,6 +67,33 @@ describe("conv layers: custom gradients on wasm match cpu tf.grad", () => {
   }
 });
 
+describe("conv layers: second-order gradients (gradient penalty through a conv critic)", () => {
+  for (const transpose of [false, true]) {
+    it(`${transpose ? "conv2dTranspose" : "conv2d"}: d/dW sum(grad_x(sum tanh(conv))^2) on wasm matches cpu`, async () => {
+      const xShape = transpose ? [2, 3, 3, 2] : [2, 6, 6, 2];
+      const wShape = [3, 3, 2, 2];
+      const xs = arr(xShape, 7), ws = arr(wShape, 8);
+      const pen = async (conv: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor) => {
+        const x = tf.tensor(xs, xShape), w = tf.tensor(ws, wShape);
+        const g = tf.grad((wv: tf.Tensor) => {
+          const gx = tf.grad((xv: tf.Tensor) => tf.sum(tf.tanh(conv(xv, wv))))(x);
+          return tf.sum(tf.square(gx));
+        })(w);
+        return Array.from(await g.data());
+      };
+      await useBackend("cpu");
+      const ref = await pen((x, w) =>
+        transpose
+          ? tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 6, 2], 2, "same")
+          : tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"));
+      await useBackend("wasm");
+      const b = tf.zeros([2]);
+      const got = await pen((x, w) => (transpose ? conv2dTransposeOp(2, "same", 6, 6) : conv2dOp(2, "same"))(x, w, b));
+      expect(relErr(got, ref)).toBeLessThan(1e-4);
+    });
+  }
+});
+
 describe("dense", () => {
   beforeAll(() => useBackend("wasm"));
   it("custom gradient equals the default matMul gradient", async () => {
