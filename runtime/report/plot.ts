@@ -8,7 +8,7 @@ import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { Gmm } from "../metrics/gmm.ts";
-import type { Matrix } from "../metrics/matrix.ts";
+import { MetricError, type Matrix } from "../metrics/matrix.ts";
 import type { NdbResult } from "../metrics/ndb.ts";
 
 export type PlotSpec = TopLevelSpec;
@@ -142,8 +142,8 @@ export interface ScatterOptions extends ChartOptions {
 
 /** 2-D samples with the 2-sigma ellipses and centers of a Gaussian mixture's components. */
 export function scatterWithEllipses(points: Matrix, gmm: Gmm | null, opts: ScatterOptions = {}): PlotSpec {
-  if (points.d !== 2) throw new Error(`scatterWithEllipses needs 2-D points, got ${points.d}-D`);
-  if (gmm && gmm.d !== 2) throw new Error(`scatterWithEllipses needs a 2-D mixture, got ${gmm.d}-D`);
+  if (points.d !== 2) throw new MetricError(`scatterWithEllipses needs 2-D points, got ${points.d}-D`);
+  if (gmm && gmm.d !== 2) throw new MetricError(`scatterWithEllipses needs a 2-D mixture, got ${gmm.d}-D`);
   const m = Math.min(points.n, opts.maxPoints ?? 5000);
   const pts = Array.from({ length: m }, (_, i) => ({
     x: points.data[2 * i]!,
