@@ -1,16 +1,14 @@
-// Loss curves for a run directory (plots/losses.svg and .png). Uses the metrics helper's Vega charts
-// (runtime/report/plot.ts) when present; loaded lazily so training never depends on the plotting stack.
+// Loss curves for a run directory: plots/losses.svg and plots/losses.png, one line per update, x = step.
+// plot.ts (Vega) is imported lazily: it is only needed at the end of a run and loads slowly.
 import type { LogLine } from "./metrics-log.ts";
 
-export async function writeLossPlots(runDir: string, lines: LogLine[]): Promise<string[]> {
-  if (lines.length === 0) return [];
-  // path kept in a variable: plot.ts is owned by another module and may not exist in every checkout
-  const plotPath = "../report/plot.ts";
-  const plot = (await import(plotPath)) as Record<string, unknown>;
-  const lineChart = plot.lineChart as ((...a: unknown[]) => unknown) | undefined;
-  const writePlot = plot.writePlot as ((...a: unknown[]) => unknown) | undefined;
-  if (!lineChart || !writePlot) throw new Error("runtime/report/plot.ts has no lineChart/writePlot");
-  const rows = lines.flatMap((l) => Object.entries(l.losses).map(([series, value]) => ({ step: l.step, series, value })));
-  const spec = lineChart(rows, { x: "step", y: "value", series: "series", title: "losses" });
-  return (await writePlot(spec, `${runDir}/plots/losses`)) as string[];
+export async function writeLossPlots(runDir: string, lines: LogLine[]): Promise<{ svg: string; png: string } | null> {
+  if (lines.length === 0) return null;
+  const { lineChart, writePlot } = await import("../report/plot.ts");
+  const names = [...new Set(lines.flatMap((l) => Object.keys(l.losses)))];
+  const series = names.map((name) => {
+    const pts = lines.filter((l) => typeof l.losses[name] === "number");
+    return { name, x: pts.map((l) => l.step), y: pts.map((l) => l.losses[name]!) };
+  });
+  return writePlot(lineChart(series, { title: "losses", xLabel: "step", yLabel: "loss" }), `${runDir}/plots/losses`);
 }

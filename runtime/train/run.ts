@@ -67,7 +67,7 @@ interface LogAcc {
   counts: Record<string, number>;
 }
 
-interface CkState {
+export interface CkState {
   seed: number;
   rng: RngState;
   batcher: BatcherState;
@@ -102,7 +102,8 @@ async function snapshot(program: Program): Promise<NamedArrays> {
   return out;
 }
 
-function restore(program: Program, arrays: NamedArrays): void {
+/** Overwrite a fresh program's parameters, batchnorm state and optimizer states with a checkpoint's arrays. */
+export function restoreProgram(program: Program, arrays: NamedArrays): void {
   const opt: Record<string, NamedArrays> = {};
   for (const [key, a] of Object.entries(arrays)) {
     const slash = key.indexOf("/");
@@ -165,7 +166,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   let acc: LogAcc = { sums: {}, counts: {} };
   let elapsedBefore = 0;
   if (ck && ckState) {
-    restore(program, ck.arrays);
+    restoreProgram(program, ck.arrays);
     rng.setState(ckState.rng);
     program.batcher.setState(ckState.batcher);
     step = ck.step;

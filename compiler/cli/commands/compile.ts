@@ -1,9 +1,89 @@
-// STUB: replaced by the owner of `ganc compile` (see docs/architecture.md, "Ownership").
+// `ganc compile SPEC -o DIR [--set k=v]... [--plugin p]... [--runtime-import spec]`: writes DIR/<model>.ts.
+// Exit codes: 0 ok, 1 errors in the spec (rendered diagnostics on stderr), 2 usage errors (unreadable spec).
 import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Spec } from "../../../grammar/ast.ts";
+import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
+
+export function parseSet(v: string, prev: Record<string, string>): Record<string, string> {
+  const i = v.indexOf("=");
+  if (i <= 0) throw new InvalidArgumentError(`expected name=value, got "${v}"`);
+  return { ...prev, [v.slice(0, i).trim()]: v.slice(i + 1).trim() };
+}
+
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Absolute path of runtime/index.ts: what run-directory trainers import, so they work from any folder. */
+export const RUNTIME_INDEX = resolve(dirname(fileURLToPath(import.meta.url)), "../../../runtime/index.ts");
+
+export function modelName(ast: Spec | null, fallback: string): string {
+  const m = ast?.items.find((i) => i.kind === "Model") as { name?: { name?: string } } | undefined;
+  return m?.name?.name ?? fallback;
+}
+
+export type CompileOutcome =
+  | { ok: true; ts: string; model: string; specText: string; messages: string }
+  | { ok: false; exitCode: 1 | 2; messages: string };
+
+/** Compile a spec file through the pipeline (with plugins); rendered warnings/errors in `messages`. */
+export async function compileSpec(
+  specPath: string,
+  o: { overrides?: Record<string, string>; plugins?: string[]; runtimeImport?: string; color?: boolean },
+): Promise<CompileOutcome> {
+  // loaded lazily: `ganc list` and `ganc check` must not pay for (or break on) the whole compiler
+  const { compileFileWithPlugins } = await import("../../plugins/compile.ts");
+  const { renderDiagnostics } = await import("../../diagnostics/render.ts");
+  const { readFileSync } = await import("node:fs");
+  const r = await compileFileWithPlugins(specPath, {
+    overrides: o.overrides ?? {},
+    plugins: o.plugins ?? [],
+    runtimeImport: o.runtimeImport,
+  });
+  let specText = "";
+  try {
+    specText = readFileSync(specPath, "utf8");
+  } catch {
+    /* reported as E0701 */
+  }
+  const sources = new Map<string, string>(r.sources);
+  if (specText) sources.set(specPath, specText);
+  const messages = r.diagnostics.length ? renderDiagnostics(r.diagnostics, sources, { color: o.color ?? false }) : "";
+  if (r.ts === null || r.diagnostics.some((d: Diagnostic) => d.severity === "error")) {
+    const unreadable = r.diagnostics.some((d: Diagnostic) => d.code === "E0701");
+    return { ok: false, exitCode: unreadable ? 2 : 1, messages };
+  }
+  return { ok: true, ts: r.ts, model: modelName(r.ast, "model"), specText, messages };
+}
 
 export function registerCompile(program: Command): void {
-  program.command("compile").description("(not implemented yet)").action(() => {
-    console.error("ganc compile: not implemented yet");
-    process.exit(2);
-  });
+  program
+    .command("compile")
+    .description("compile a .gan spec to a standalone TypeScript trainer module (DIR/<model>.ts)")
+    .argument("<spec>", "spec file")
+    .requiredOption("-o, --out <dir>", "output folder")
+    .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
+    .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", collect, [] as string[])
+    .option("--runtime-import <specifier>", "module the trainer imports the runtime from", "ganc/runtime")
+    .action(async (spec, o) => {
+      const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+      const r = await compileSpec(spec, { overrides: o.set, plugins: o.plugin, runtimeImport: o.runtimeImport, color });
+      process.stderr.write(r.messages);
+      if (!r.ok) {
+        process.exitCode = r.exitCode;
+        return;
+      }
+      const out = join(o.out, `${r.model}.ts`);
+      try {
+        mkdirSync(o.out, { recursive: true });
+        writeFileSync(out, r.ts);
+      } catch (e) {
+        process.stderr.write(`error: cannot write ${out}: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(`${out}\n`);
+    });
 }

@@ -1,9 +1,38 @@
-// STUB: replaced by the owner of `ganc eval` (see docs/architecture.md, "Ownership").
+// `ganc eval RUNDIR [--json] [--backend b]`: rebuild the trained program from the latest checkpoint and run the
+// spec's evaluate metrics (table on stdout, or JSON {step, metrics, files}).
 import type { Command } from "@commander-js/extra-typings";
+import { Option } from "@commander-js/extra-typings";
+import { BACKENDS } from "./train.ts";
+
+export async function runEval(
+  runDir: string,
+  o: { json?: boolean; backend: (typeof BACKENDS)[number] },
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
+  const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
+  try {
+    const { loadRun } = await import("../../../runtime/train/rundir.ts");
+    const { evaluateProgram } = await import("../../../runtime/train/evaluate.ts");
+    const run = await loadRun(runDir, { backend: o.backend });
+    if (run.program.meta.evaluate.metrics.length === 0) io.err("note: the spec has no evaluate block\n");
+    const r = await evaluateProgram(run.program, { runDir, step: run.step, seed: run.seed });
+    if (o.json) io.out(JSON.stringify(r, null, 2) + "\n");
+    else io.out(metricsTable(r.metrics, `${run.program.meta.model}: evaluation at step ${run.step}`));
+    return 0;
+  } catch (e) {
+    io.err(formatError(e));
+    return isUserError(e) ? 1 : 70;
+  }
+}
 
 export function registerEval(program: Command): void {
-  program.command("eval").description("(not implemented yet)").action(() => {
-    console.error("ganc eval: not implemented yet");
-    process.exit(2);
-  });
+  program
+    .command("eval")
+    .description("run the spec's evaluate metrics on a trained run (latest checkpoint)")
+    .argument("<rundir>", "run directory written by ganc train")
+    .option("--json", "print JSON instead of a table")
+    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .action(async (runDir, o) => {
+      process.exitCode = await runEval(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    });
 }

@@ -1,9 +1,90 @@
-// STUB: replaced by the owner of `ganc sample` (see docs/architecture.md, "Ownership").
+// `ganc sample RUNDIR -n N [-o FILE] [--component k] [--csv] [--backend b]`: draw from a trained generator (latest
+// checkpoint). Images -> a PNG grid, 2-D data -> a scatter PNG over the real data, --csv -> one row per sample.
 import type { Command } from "@commander-js/extra-typings";
+import { Option } from "@commander-js/extra-typings";
+import { join } from "node:path";
+import { BACKENDS, parsePositiveInt } from "./train.ts";
+
+export interface SampleCliOptions {
+  n: number;
+  output?: string;
+  component?: number;
+  csv?: boolean;
+  backend: (typeof BACKENDS)[number];
+}
+
+export async function runSample(runDir: string, o: SampleCliOptions, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
+  if (!(o.n >= 1)) {
+    io.err("error: -n must be at least 1\n");
+    return 2;
+  }
+  try {
+    const { loadRun } = await import("../../../runtime/train/rundir.ts");
+    const { sampleLayout } = await import("../../../runtime/train/evaluate.ts");
+    const { imageGrid, scatterPng, writePng } = await import("../../../runtime/report/png.ts");
+    const { writeFileAtomic } = await import("../../../runtime/report/atomic.ts");
+    const { GancRuntimeError } = await import("../../../runtime/errors.ts");
+    const run = await loadRun(runDir, { backend: o.backend });
+    const { program } = run;
+    const K = program.meta.components;
+    if (o.component !== undefined && (K === null || o.component >= K))
+      throw new GancRuntimeError(
+        K === null
+          ? "--component needs a generator with a GaussianMixture latent; this model has none"
+          : `--component ${o.component} is out of range: the mixture has components 0..${K - 1}`,
+        { code: "usage" },
+      );
+    const t = program.sample(o.n, o.component === undefined ? undefined : { component: o.component });
+    const data = Float32Array.from(await t.data());
+    t.dispose();
+    const { d, image } = sampleLayout(program);
+    if (o.csv) {
+      const header = Array.from({ length: d }, (_, j) => `x${j}`).join(",");
+      const rows: string[] = [header];
+      for (let i = 0; i < o.n; i++) rows.push(Array.from(data.subarray(i * d, (i + 1) * d), (v) => String(v)).join(","));
+      const text = rows.join("\n") + "\n";
+      if (o.output) {
+        writeFileAtomic(o.output, text);
+        io.out(`${o.output}\n`);
+      } else io.out(text);
+      return 0;
+    }
+    const out = o.output ?? join(runDir, "samples", `sample-step-${run.step}${o.component !== undefined ? `-k${o.component}` : ""}.png`);
+    let png: Buffer;
+    if (image) {
+      const [h, w, c] = image;
+      png = imageGrid(data, o.n, h, w, c, Math.ceil(Math.sqrt(o.n)));
+    } else {
+      const xcol = program.data.columns[program.meta.sampleSpace.column]!;
+      const m = Math.min(program.data.n, o.n);
+      const two = (src: ArrayLike<number>, rows: number) =>
+        Float32Array.from({ length: rows * 2 }, (_, i) => (d > 1 || i % 2 === 0 ? src[Math.floor(i / 2) * d + (i % 2)]! : 0));
+      png = scatterPng([
+        { points: two(xcol.data, m), color: [170, 170, 170] },
+        { points: two(data, o.n), color: [31, 119, 180] },
+      ]);
+    }
+    writePng(out, png);
+    io.out(`${out}\n`);
+    return 0;
+  } catch (e) {
+    io.err(formatError(e));
+    return isUserError(e) ? 1 : 70;
+  }
+}
 
 export function registerSample(program: Command): void {
-  program.command("sample").description("(not implemented yet)").action(() => {
-    console.error("ganc sample: not implemented yet");
-    process.exit(2);
-  });
+  program
+    .command("sample")
+    .description("draw samples from a trained run (PNG grid / scatter, or CSV)")
+    .argument("<rundir>", "run directory written by ganc train")
+    .requiredOption("-n, --n <count>", "number of samples", parsePositiveInt)
+    .option("-o, --output <file>", "output file (default RUNDIR/samples/sample-step-<n>.png; CSV: stdout)")
+    .option("--component <k>", "draw from one mixture component only", parsePositiveInt)
+    .option("--csv", "write CSV instead of a PNG")
+    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .action(async (runDir, o) => {
+      process.exitCode = await runSample(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    });
 }

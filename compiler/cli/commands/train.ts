@@ -1,9 +1,141 @@
-// STUB: replaced by the owner of `ganc train` (see docs/architecture.md, "Ownership").
+// `ganc train SPEC [--set k=v]... [--backend b] [--steps N | --epochs N] [--seed N] [--out RUNDIR] [--no-eval]
+//  [--plugin p]...` and `ganc train --resume RUNDIR [--steps N]`.
+// Compiles the spec into RUNDIR/trainer.ts (importing the runtime by absolute path), imports it (the CLI runs under
+// tsx) and hands it to the harness (runtime/train/run.ts). Exit codes: 0 done, 1 spec/data/run errors, 2 usage,
+// 3 training stopped on a NaN/Inf loss, 130 interrupted (Ctrl-C; a checkpoint was written).
 import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { collect, compileSpec, parseSet, RUNTIME_INDEX } from "./compile.ts";
+
+export const BACKENDS = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
+
+export function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export interface TrainCliOptions {
+  set: Record<string, string>;
+  plugin: string[];
+  backend: (typeof BACKENDS)[number];
+  steps?: number;
+  epochs?: number;
+  seed?: number;
+  out?: string;
+  resume?: string;
+  eval: boolean;
+  quiet?: boolean;
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** The whole command as a function returning the exit code (testable in-process). */
+export async function runTrain(spec: string | undefined, o: TrainCliOptions, io: Io): Promise<number> {
+  if (o.steps !== undefined && o.epochs !== undefined) {
+    io.err("error: give either --steps or --epochs, not both\n");
+    return 2;
+  }
+  if (o.resume && (spec || Object.keys(o.set).length || o.plugin.length)) {
+    io.err("error: --resume RUNDIR uses RUNDIR/spec.gan and overrides.json; do not pass a spec, --set or --plugin\n");
+    return 2;
+  }
+  if (!o.resume && !spec) {
+    io.err("error: missing SPEC (or --resume RUNDIR)\n");
+    return 2;
+  }
+  const { trainRun, TrainFailure } = await import("../../../runtime/train/run.ts");
+  const { importTrainer, readRunConfig, writeRunFiles } = await import("../../../runtime/train/rundir.ts");
+  const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
+  let runDir: string;
+  try {
+    let baseDir: string;
+    if (o.resume) {
+      runDir = o.resume;
+      if (!existsSync(join(runDir, "trainer.ts")) || !existsSync(join(runDir, "spec.gan"))) {
+        io.err(`error: ${runDir} is not a ganc run directory (no trainer.ts / spec.gan)\n`);
+        return 2;
+      }
+      baseDir = readRunConfig(runDir).specDir;
+    } else {
+      const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+      const c = await compileSpec(spec!, { overrides: o.set, plugins: o.plugin, runtimeImport: RUNTIME_INDEX, color });
+      io.err(c.messages);
+      if (!c.ok) return c.exitCode;
+      runDir = o.out ?? join("runs", `${c.model}-${stamp()}`);
+      const ckDir = join(runDir, "checkpoints");
+      if (existsSync(ckDir) && readdirSync(ckDir).length > 0) {
+        io.err(`error: ${runDir} already holds a run; continue it with --resume ${runDir} or choose another --out\n`);
+        return 2;
+      }
+      baseDir = dirname(resolve(spec!));
+      writeRunFiles(runDir, {
+        specText: c.specText,
+        trainerTs: c.ts,
+        config: { specPath: spec!, specDir: baseDir, overrides: o.set, plugins: o.plugin, runtime: RUNTIME_INDEX },
+      });
+    }
+    const module = await importTrainer(join(runDir, "trainer.ts"));
+    if (!o.quiet) io.err(`run directory: ${runDir}\n`);
+    const summary = await trainRun({
+      module,
+      runDir,
+      backend: o.backend,
+      steps: o.steps,
+      epochs: o.epochs,
+      seed: o.resume ? undefined : o.seed,
+      resume: Boolean(o.resume),
+      quiet: o.quiet,
+      evaluate: o.eval,
+      baseDir,
+    });
+    if (Object.keys(summary.metrics).length)
+      io.out(metricsTable(summary.metrics, `${summary.model}: evaluation at step ${summary.steps}`));
+    io.out(
+      `${summary.status} ${summary.steps}/${summary.target_steps} steps in ${summary.wall_s.toFixed(1)} s ` +
+        `(${summary.steps_per_s.toFixed(1)} steps/s, backend ${summary.backend}); run directory: ${runDir}\n`,
+    );
+    if (summary.status === "interrupted") {
+      io.err(`interrupted: checkpoint ${summary.checkpoint} written; continue with: ganc train --resume ${runDir}\n`);
+      return 130;
+    }
+    return 0;
+  } catch (e) {
+    io.err(formatError(e));
+    if (e instanceof TrainFailure) return e.exitCode;
+    return isUserError(e) ? 1 : 70;
+  }
+}
 
 export function registerTrain(program: Command): void {
-  program.command("train").description("(not implemented yet)").action(() => {
-    console.error("ganc train: not implemented yet");
-    process.exit(2);
-  });
+  program
+    .command("train")
+    .description("compile a spec and train it into a run directory (or continue one with --resume)")
+    .argument("[spec]", "spec file (not with --resume)")
+    .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
+    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .option("--steps <n>", "train to this many steps (with --resume: raises the target)", parsePositiveInt)
+    .option("--epochs <n>", "train for this many epochs", parsePositiveInt)
+    .option("--seed <n>", "random seed (default: the spec's)", parsePositiveInt)
+    .option("--out <rundir>", "run directory (default runs/<model>-<time>)")
+    .option("--resume <rundir>", "continue a run from its latest checkpoint")
+    .option("--no-eval", "skip the spec's evaluate metrics")
+    .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", collect, [] as string[])
+    .option("-q, --quiet", "no progress output")
+    .action(async (spec, o) => {
+      process.exitCode = await runTrain(spec, o, {
+        out: (s) => process.stdout.write(s),
+        err: (s) => process.stderr.write(s),
+      });
+    });
 }

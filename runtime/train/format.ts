@@ -1,0 +1,32 @@
+// Text output shared by the train/eval/sample/assign commands: the evaluation table and runtime error messages.
+import { GancRuntimeError } from "../errors.ts";
+
+const fmt = (v: unknown): string =>
+  typeof v === "number" ? (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toFixed(4)) : String(v);
+
+/** Two-column table "metric  value" (errors of metrics that could not run last). */
+export function metricsTable(metrics: Record<string, unknown>, title?: string): string {
+  const entries = Object.entries(metrics).sort(([a], [b]) => Number(a.endsWith("_error")) - Number(b.endsWith("_error")));
+  if (entries.length === 0) return (title ? `${title}\n` : "") + "  (no metrics)\n";
+  const w = Math.max(6, ...entries.map(([k]) => k.length));
+  const lines = entries.map(([k, v]) => `  ${k.padEnd(w)}  ${fmt(v)}`);
+  return (title ? `${title}\n` : "") + `  ${"metric".padEnd(w)}  value\n  ${"-".repeat(w)}  -----\n` + lines.join("\n") + "\n";
+}
+
+/** "error: message" plus the spec line and hint of a GancRuntimeError; other Errors get their message only. */
+export function formatError(e: unknown): string {
+  if (e instanceof GancRuntimeError) {
+    let s = `error: ${e.message}\n`;
+    if (e.specLine && !e.message.includes(e.specLine)) s += `  --> ${e.specLine}\n`;
+    if (e.hint) s += `  = hint: ${e.hint}\n`;
+    return s;
+  }
+  if (e instanceof Error && (e.name === "MetricError" || e.name === "GancRuntimeError")) return `error: ${e.message}\n`;
+  const msg = e instanceof Error ? e.message : String(e);
+  return `error: internal error: ${msg}\n${process.env.GANC_DEBUG && e instanceof Error ? e.stack + "\n" : ""}`;
+}
+
+/** True for errors about the user's input or run (exit 1) rather than a bug in ganc. */
+export function isUserError(e: unknown): boolean {
+  return e instanceof GancRuntimeError || (e instanceof Error && e.name === "MetricError");
+}
