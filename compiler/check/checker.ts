@@ -61,6 +61,8 @@ export interface CallArg {
   name: A.Ident | null;
   val: Val;
   span: Span;
+  /** the argument as written, for hints */
+  expr?: A.Expr;
 }
 
 const TYPE_NAMES = ["Real", "Image", "Logit", "Prob", "Simplex", "Index"];
@@ -335,7 +337,7 @@ export class Checker {
       case "Pipe": {
         const left = this.ev(e.left, cx);
         const f = this.ev(e.right, cx);
-        return this.applyValue(f, [{ name: null, val: left, span: e.left.span }], cx, e.span, e.right.span);
+        return this.applyValue(f, [{ name: null, val: left, span: e.left.span, expr: e.left }], cx, e.span, e.right.span);
       }
       case "If": {
         const c = this.ev(e.cond, this.constCx("an if condition"));
@@ -782,7 +784,7 @@ export class Checker {
   // ---------- calls ----------
 
   private evArgs(args: A.Arg[], cx: Cx): CallArg[] {
-    return args.map((a) => ({ name: a.name, val: this.ev(a.value, cx), span: a.value.span }));
+    return args.map((a) => ({ name: a.name, val: this.ev(a.value, cx), span: a.value.span, expr: a.value }));
   }
 
   private evCall(e: A.Call, cx: Cx): Val {
@@ -922,6 +924,7 @@ export class Checker {
       const t = this.evType(b.type, true);
       if (!t) {
         ok = false;
+        cx.locals.set(b.name.name, ERR);
         return;
       }
       inputs.push({ name: b.name.name, type: t });
@@ -992,6 +995,11 @@ export class Checker {
     for (const d of te.dims) {
       const v = this.ev(d, cx);
       if (v.k === "error") {
+        ok = false;
+        continue;
+      }
+      if (v.k === "ref" || v.k === "prior" || v.k === "tensor") {
+        this.error("E0507", `a dim must be a compile-time int (literals and params), not ${describe(v)}`, d.span);
         ok = false;
         continue;
       }
@@ -1288,7 +1296,33 @@ export function fmtNum(n: number): string {
 }
 
 function exprText(a: CallArg): string {
-  return a.val.k === "ref" ? a.val.name : "the argument";
+  const t = a.expr ? show(a.expr) : null;
+  return t ?? (a.val.k === "ref" ? a.val.name : "the argument");
+}
+
+/** Short source-like text of simple expressions (names, calls, members, numbers); null for anything longer. */
+function show(e: A.Expr, depth = 0): string | null {
+  if (depth > 4) return null;
+  switch (e.kind) {
+    case "Name":
+      return e.name;
+    case "Number":
+      return e.raw;
+    case "Member": {
+      const t = show(e.target, depth + 1);
+      return t && `${t}.${e.name.name}`;
+    }
+    case "Call": {
+      const c = show(e.callee, depth + 1);
+      const args = e.args.map((a) => {
+        const v = show(a.value, depth + 1);
+        return v && (a.name ? `${a.name.name}=${v}` : v);
+      });
+      return c && args.every((x) => x !== null) ? `${c}(${args.join(", ")})` : null;
+    }
+    default:
+      return null;
+  }
 }
 
 export function constJson(v: Val): Json | null {

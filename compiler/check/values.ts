@@ -56,7 +56,7 @@ export function describe(v: Val): string {
     case "tensor":
       return "a tensor";
     case "ref":
-      return v.kind === "weights" ? "weights" : `a ${v.kind}`;
+      return `${v.kind} \`${v.name}\``;
     case "prior":
       return "a prior parameter";
     case "entry":

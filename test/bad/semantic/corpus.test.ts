@@ -1,0 +1,51 @@
+// Bad-spec corpus for the checker: each <code>-<slug>.gan has a .expected with the exact rendered diagnostics
+// (no color). A first line `// --set name=value ...` gives CLI overrides. Regenerate with UPDATE_GOLDEN=1 (then
+// review the diff!).
+import { describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "../../../grammar/index.ts";
+import { check } from "../../../compiler/check/index.ts";
+import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
+import { semanticCodes } from "../../../compiler/diagnostics/codes/semantic.ts";
+
+const dir = import.meta.dirname;
+const cases = readdirSync(dir).filter((f) => f.endsWith(".gan")).sort();
+
+function overridesOf(text: string): Record<string, string> {
+  const m = /^\/\/ --set (.*)$/m.exec(text.split("\n")[0]);
+  const out: Record<string, string> = {};
+  if (!m) return out;
+  for (const kv of m[1].trim().split(/\s+/)) {
+    const i = kv.indexOf("=");
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+describe("semantic corpus", () => {
+  for (const f of cases) {
+    it(f, () => {
+      const text = readFileSync(join(dir, f), "utf8");
+      const file = `test/bad/semantic/${f}`;
+      const p = parse(text, file);
+      expect(p.diagnostics).toEqual([]);
+      const r = check(p.spec, { overrides: overridesOf(text) });
+      const out = renderDiagnostics(r.diagnostics, new Map([[file, text]]));
+      const exp = join(dir, f.replace(/\.gan$/, ".expected"));
+      if (process.env.UPDATE_GOLDEN || !existsSync(exp)) writeFileSync(exp, out);
+      expect(out).toBe(readFileSync(exp, "utf8"));
+      const code = f.split("-")[0];
+      expect(r.diagnostics.map((d) => d.code)).toContain(code);
+      // errors mean no IR; warnings alone still give one
+      if (code.startsWith("E")) expect(r.ir).toBeNull();
+      else expect(r.ir).not.toBeNull();
+    });
+  }
+
+  it("has a case for every semantic code", () => {
+    // E0799 is an internal error: no spec should trigger it.
+    const missing = semanticCodes.filter((c) => c.code !== "E0799" && !cases.some((f) => f.startsWith(c.code + "-")));
+    expect(missing.map((c) => c.code)).toEqual([]);
+  });
+});
