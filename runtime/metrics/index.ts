@@ -7,6 +7,8 @@ export {
   ndb,
   ndbBins,
   ndbEvaluate,
+  ndbBinsToJson,
+  ndbBinsFromJson,
   twoProportionsZTest,
   jsDivergence,
   klDivergence,

@@ -201,3 +201,45 @@ function whitenData(m: Matrix, mean: Float64Array | null, std: Float64Array | nu
     }
   return out;
 }
+
+/** Plain-JSON form of the bins, so a run can build them once and cache them (e.g. in its run directory). */
+export function ndbBinsToJson(b: NdbBins): Record<string, unknown> {
+  return {
+    ...b,
+    centers: Array.from(b.centers),
+    proportions: Array.from(b.proportions),
+    mean: b.mean && Array.from(b.mean),
+    std: b.std && Array.from(b.std),
+  };
+}
+
+export function ndbBinsFromJson(j: unknown): NdbBins {
+  const o = j as Record<string, unknown>;
+  const num = (v: unknown, what: string): number => {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new MetricError(`ndb bins file: '${what}' is not a number`);
+    return v;
+  };
+  const arr = (v: unknown, len: number, what: string): Float64Array => {
+    if (!Array.isArray(v) || v.length !== len || v.some((x) => typeof x !== "number"))
+      throw new MetricError(`ndb bins file: '${what}' must be ${len} numbers`);
+    return Float64Array.from(v as number[]);
+  };
+  if (typeof o !== "object" || o === null) throw new MetricError("ndb bins file: not an object");
+  const k = num(o.k, "k");
+  const d = num(o.d, "d");
+  const usedDims = o.usedDims;
+  if (!Array.isArray(usedDims) || usedDims.some((x) => !Number.isInteger(x) || x < 0 || x >= d))
+    throw new MetricError("ndb bins file: 'usedDims' must be coordinate indices");
+  return {
+    k,
+    d,
+    centers: arr(o.centers, k * d, "centers"),
+    proportions: arr(o.proportions, k, "proportions"),
+    refSampleSize: num(o.refSampleSize, "refSampleSize"),
+    mean: o.mean == null ? null : arr(o.mean, d, "mean"),
+    std: o.std == null ? null : arr(o.std, d, "std"),
+    usedDims: usedDims as number[],
+    significance: num(o.significance, "significance"),
+    zThreshold: o.zThreshold == null ? undefined : num(o.zThreshold, "zThreshold"),
+  };
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { jsDivergence, klDivergence, ndb, ndbBins, ndbEvaluate, twoProportionsZTest } from "../../runtime/metrics/ndb.ts";
+import {
+  jsDivergence,
+  klDivergence,
+  ndb,
+  ndbBins,
+  ndbBinsFromJson,
+  ndbBinsToJson,
+  ndbEvaluate,
+  twoProportionsZTest,
+} from "../../runtime/metrics/ndb.ts";
 import { erfc, normCdf } from "../../runtime/metrics/stats.ts";
 import { fromRows } from "../../runtime/metrics/matrix.ts";
 import { ring8, sampleIsoMixture } from "./helpers.ts";
@@ -101,6 +110,10 @@ describe("NDB on samples", () => {
     const r = ndbEvaluate(bins, train);
     expect(r.ndb).toBe(0);
     expect(r.js).toBeLessThan(1e-12);
+    // JSON round trip gives identical results
+    const again = ndbBinsFromJson(JSON.parse(JSON.stringify(ndbBinsToJson(bins))));
+    expect(ndbEvaluate(again, train).binProportionsTest).toEqual(r.binProportionsTest);
+    expect(() => ndbBinsFromJson({ ...ndbBinsToJson(bins), centers: [1] })).toThrow(/centers/);
   });
 
   it("rejects bad input with clear errors", () => {
