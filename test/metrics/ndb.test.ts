@@ -22,6 +22,18 @@ describe("normal CDF", () => {
     expect(erfc(0.5)).toBeCloseTo(0.4795001221869535, 15);
     expect(erfc(-1)).toBeCloseTo(1.8427007929497148, 15);
   });
+  it("two-tailed p-values match scipy 2*norm.cdf(-|z|) to 1e-12 relative", () => {
+    const cases: [number, number][] = [
+      [0.5, 0.6170750774519738],
+      [1.2, 0.23013934044341644],
+      [2.5, 0.012419330651552265],
+      [3.7, 0.00021559946695477646],
+      [6.178, 6.491871475111766e-10],
+      [-18.776, 1.1869199916777387e-78],
+      [33.0, 8.12237124183171e-239],
+    ];
+    for (const [z, p] of cases) expect(Math.abs(erfc(Math.abs(z) / Math.SQRT2) / p - 1)).toBeLessThan(1e-12);
+  });
 });
 
 describe("NDB reference unit vectors (seed-methods §4.1)", () => {
