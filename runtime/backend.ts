@@ -38,7 +38,9 @@ async function initWebgpu(): Promise<void> {
     Object.assign(globalThis, mod.globals);
     gpu = mod.create([]);
   } catch (e) {
-    throw new GancRuntimeError(`could not load the webgpu (Dawn) package: ${(e as Error).message}`, { code: "backend" });
+    throw new GancRuntimeError(`could not load the webgpu (Dawn) package: ${(e as Error).message}`, {
+      code: "backend",
+    });
   }
   const adapter = await (gpu as { requestAdapter(): Promise<unknown> }).requestAdapter().catch(() => null);
   if (!adapter)

@@ -68,7 +68,8 @@ class Sfc32 implements Rng {
     }
     let u = 0;
     // u in (0,1] so log(u) is finite
-    do u = this.uniform(); while (u === 0);
+    do u = this.uniform();
+    while (u === 0);
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
@@ -100,13 +101,17 @@ class Sfc32 implements Rng {
   getState(): RngState {
     // spare: NaN is not JSON-safe, so encode "empty" as a flag
     const hasSpare = Number.isNaN(this.spare) ? 0 : 1;
-    return { s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.seedWord, hasSpare, hasSpare ? this.spare : 0] };
+    return {
+      s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.seedWord, hasSpare, hasSpare ? this.spare : 0],
+    };
   }
 
   setState(st: RngState): void {
     const s = st?.s;
     if (!Array.isArray(s) || s.length !== 7 || s.some((x) => typeof x !== "number" || !Number.isFinite(x)))
-      throw new GancRuntimeError("invalid rng state: expected { s: number[7] } from Rng.getState()", { code: "rng-state" });
+      throw new GancRuntimeError("invalid rng state: expected { s: number[7] } from Rng.getState()", {
+        code: "rng-state",
+      });
     this.a = s[0] | 0;
     this.b = s[1] | 0;
     this.c = s[2] | 0;

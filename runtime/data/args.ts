@@ -18,13 +18,16 @@ export class ArgReader {
   }
   num(name: string, def?: number, opts: { int?: boolean; min?: number } = {}): number {
     const v = this.args[name] ?? def;
-    if (v === undefined) throw new GancRuntimeError(`${this.source}: missing argument "${name}"`, { code: "data-args" });
+    if (v === undefined)
+      throw new GancRuntimeError(`${this.source}: missing argument "${name}"`, { code: "data-args" });
     if (typeof v !== "number" || !Number.isFinite(v))
       throw new GancRuntimeError(`${this.source}: argument "${name}" must be a number, got ${JSON.stringify(v)}`, {
         code: "data-args",
       });
     if (opts.int && !Number.isInteger(v))
-      throw new GancRuntimeError(`${this.source}: argument "${name}" must be an integer, got ${v}`, { code: "data-args" });
+      throw new GancRuntimeError(`${this.source}: argument "${name}" must be an integer, got ${v}`, {
+        code: "data-args",
+      });
     if (opts.min !== undefined && v < opts.min)
       throw new GancRuntimeError(`${this.source}: argument "${name}" must be >= ${opts.min}, got ${v}`, {
         code: "data-args",

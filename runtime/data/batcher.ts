@@ -62,7 +62,8 @@ export function sampleRows(ds: Dataset, column: number | string, count: number, 
       hint: `columns: ${ds.columns.map((k) => k.name).join(", ")}`,
     });
   const w = c.shape.reduce((a, b) => a * b, 1);
-  const rows = count <= ds.n ? permutation(ds.n, rng).slice(0, count) : Array.from({ length: count }, () => rng.int(ds.n));
+  const rows =
+    count <= ds.n ? permutation(ds.n, rng).slice(0, count) : Array.from({ length: count }, () => rng.int(ds.n));
   const out: number[] = [];
   for (const r of rows) for (let j = 0; j < w; j++) out.push(c.data[r * w + j]);
   return out;

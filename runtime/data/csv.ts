@@ -12,7 +12,10 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
   const rel = a.str("path");
   const file = path.resolve(ctx.baseDir, rel);
   if (!fs.existsSync(file))
-    throw new GancRuntimeError(`csv: file not found: ${file}`, { code: "data-missing", hint: `path is relative to ${ctx.baseDir}` });
+    throw new GancRuntimeError(`csv: file not found: ${file}`, {
+      code: "data-missing",
+      hint: `path is relative to ${ctx.baseDir}`,
+    });
   const lines = fs.readFileSync(file, "utf8").split(/\r?\n/);
   const rows: { line: number; cells: string[] }[] = [];
   lines.forEach((l, i) => {
@@ -36,7 +39,9 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
       });
   }
   if (labelArg !== undefined && (!Number.isInteger(labelCol) || labelCol < 0 || labelCol >= width))
-    throw new GancRuntimeError(`${file}: label column ${String(labelArg)} out of range 0..${width - 1}`, { code: "data-args" });
+    throw new GancRuntimeError(`${file}: label column ${String(labelArg)} out of range 0..${width - 1}`, {
+      code: "data-args",
+    });
   if (rows.length === 0) throw new GancRuntimeError(`${file}: no data rows`, { code: "data-format" });
   const d = labelCol >= 0 ? width - 1 : width;
   const n = rows.length;
@@ -45,7 +50,9 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
   let maxY = -1;
   rows.forEach(({ line, cells }, i) => {
     if (cells.length !== width)
-      throw new GancRuntimeError(`${file}:${line}: expected ${width} columns, found ${cells.length}`, { code: "data-format" });
+      throw new GancRuntimeError(`${file}:${line}: expected ${width} columns, found ${cells.length}`, {
+        code: "data-format",
+      });
     let j = 0;
     cells.forEach((c, col) => {
       if (!isNum(c))
@@ -55,13 +62,16 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
       const v = Number(c);
       if (col === labelCol) {
         if (!Number.isInteger(v) || v < 0)
-          throw new GancRuntimeError(`${file}:${line}: label "${c}" must be a non-negative integer`, { code: "data-format" });
+          throw new GancRuntimeError(`${file}:${line}: label "${c}" must be a non-negative integer`, {
+            code: "data-format",
+          });
         y[i] = v;
         maxY = Math.max(maxY, v);
       } else x[i * d + j++] = v;
     });
   });
   const columns: Dataset["columns"] = [{ name: "x", shape: [d], dtype: "float32", data: x }];
-  if (labelCol >= 0) columns.push({ name: names[labelCol] ?? "y", shape: [], dtype: "int32", data: y, classes: maxY + 1 });
+  if (labelCol >= 0)
+    columns.push({ name: names[labelCol] ?? "y", shape: [], dtype: "int32", data: y, classes: maxY + 1 });
   return { source: "csv", n, columns };
 }

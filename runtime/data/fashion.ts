@@ -12,7 +12,7 @@ function readGz(file: string): Buffer {
   if (!fs.existsSync(file))
     throw new GancRuntimeError(`Fashion-MNIST file not found: ${file}`, {
       code: "data-missing",
-      hint: "install it with `apt-get install dataset-fashion-mnist`, or pass path=\"<dir with the *-idx?-ubyte.gz files>\"",
+      hint: 'install it with `apt-get install dataset-fashion-mnist`, or pass path="<dir with the *-idx?-ubyte.gz files>"',
     });
   try {
     const raw = fs.readFileSync(file);
@@ -35,11 +35,20 @@ export function parseIdx(buf: Buffer, file: string): { dims: number[]; data: Uin
   const size = dims.reduce((a, b) => a * b, 1);
   const off = 4 + 4 * nd;
   if (buf.length < off + size)
-    throw new GancRuntimeError(`${file}: truncated IDX data (${buf.length - off} of ${size} bytes)`, { code: "data-format" });
+    throw new GancRuntimeError(`${file}: truncated IDX data (${buf.length - off} of ${size} bytes)`, {
+      code: "data-format",
+    });
   return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + off, size) };
 }
 
-function load(dir: string, split: "train" | "test", dominant: number, others: number, limit: number | undefined, rng: Rng): Dataset {
+function load(
+  dir: string,
+  split: "train" | "test",
+  dominant: number,
+  others: number,
+  limit: number | undefined,
+  rng: Rng,
+): Dataset {
   const prefix = split === "train" ? "train" : "t10k";
   const imgFile = path.join(dir, `${prefix}-images-idx3-ubyte.gz`);
   const lblFile = path.join(dir, `${prefix}-labels-idx1-ubyte.gz`);
@@ -91,7 +100,10 @@ export function fashionMnist(args: Args, ctx: { rng: Rng }): Dataset {
     throw new GancRuntimeError(`fashion_mnist: split must be "train" or "test", got "${split}"`, { code: "data-args" });
   const dir = a.str("path", DEFAULT_FASHION_PATH);
   const dominant = a.num("dominant", -1, { int: true, min: -1 });
-  if (dominant > 9) throw new GancRuntimeError(`fashion_mnist: dominant must be -1 or a class 0..9, got ${dominant}`, { code: "data-args" });
+  if (dominant > 9)
+    throw new GancRuntimeError(`fashion_mnist: dominant must be -1 or a class 0..9, got ${dominant}`, {
+      code: "data-args",
+    });
   const others = a.num("others", 1000, { int: true, min: 0 });
   const limit = a.optNum("limit", { int: true, min: 1 });
   const ds = load(dir, split, dominant, others, limit, ctx.rng.fork("data:fashion_mnist"));

@@ -24,7 +24,13 @@ function mixtureDraw(
   return { x, y };
 }
 
-function dataset(source: string, d: number, k: number, drawn: { x: Float32Array; y: Int32Array }, truth: Record<string, unknown>): Dataset {
+function dataset(
+  source: string,
+  d: number,
+  k: number,
+  drawn: { x: Float32Array; y: Int32Array },
+  truth: Record<string, unknown>,
+): Dataset {
   return {
     source,
     n: drawn.y.length,
@@ -62,10 +68,13 @@ export function gmm(args: Args, ctx: { rng: Rng }): Dataset {
   const seed = a.optNum("seed", { int: true });
   const std = a.num("std", 1, { min: 0 });
   if (symmetric && k !== 2)
-    throw new GancRuntimeError(`gmm: symmetric=true is the two-component model 1/2 N(theta) + 1/2 N(-theta); got k=${k}`, {
-      code: "data-args",
-      hint: "use k=2 with symmetric=true",
-    });
+    throw new GancRuntimeError(
+      `gmm: symmetric=true is the two-component model 1/2 N(theta) + 1/2 N(-theta); got k=${k}`,
+      {
+        code: "data-args",
+        hint: "use k=2 with symmetric=true",
+      },
+    );
   const rng = seed !== undefined ? createRng(seed) : ctx.rng.fork("data:gmm");
   let means: number[][];
   if (symmetric) {

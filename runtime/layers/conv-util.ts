@@ -18,13 +18,32 @@ export interface ConvGeom {
 }
 
 /** TensorFlow's padding rules for a forward conv of an H x W input. */
-export function convGeom(H: number, W: number, kh: number, kw: number, stride: number, padding: "same" | "valid"): ConvGeom {
+export function convGeom(
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  padding: "same" | "valid",
+): ConvGeom {
   if (padding === "same") {
     const outH = Math.ceil(H / stride);
     const outW = Math.ceil(W / stride);
     const ph = Math.max((outH - 1) * stride + kh - H, 0);
     const pw = Math.max((outW - 1) * stride + kw - W, 0);
-    return { kh, kw, stride, H, W, outH, outW, padTop: ph >> 1, padBottom: ph - (ph >> 1), padLeft: pw >> 1, padRight: pw - (pw >> 1) };
+    return {
+      kh,
+      kw,
+      stride,
+      H,
+      W,
+      outH,
+      outW,
+      padTop: ph >> 1,
+      padBottom: ph - (ph >> 1),
+      padLeft: pw >> 1,
+      padRight: pw - (pw >> 1),
+    };
   }
   const outH = Math.floor((H - kh) / stride) + 1;
   const outW = Math.floor((W - kw) / stride) + 1;
@@ -47,7 +66,12 @@ export function patches(x: tf.Tensor4D, g: ConvGeom): tf.Tensor3D {
     const exW = (s - (Wp % s)) % s;
     const xp =
       g.padTop + g.padBottom + g.padLeft + g.padRight + exH + exW > 0
-        ? tf.pad(x, [[0, 0], [g.padTop, g.padBottom + exH], [g.padLeft, g.padRight + exW], [0, 0]])
+        ? tf.pad(x, [
+            [0, 0],
+            [g.padTop, g.padBottom + exH],
+            [g.padLeft, g.padRight + exW],
+            [0, 0],
+          ])
         : x;
     Hp += exH;
     Wp += exW;
@@ -55,7 +79,8 @@ export function patches(x: tf.Tensor4D, g: ConvGeom): tf.Tensor3D {
     const blocks: tf.Tensor[] = [];
     if (s === 1) {
       for (let i = 0; i < g.kh; i++)
-        for (let j = 0; j < g.kw; j++) blocks.push(tf.reshape(tf.slice(xp, [0, i, j, 0], [N, g.outH, g.outW, C]), [1, M, C]));
+        for (let j = 0; j < g.kw; j++)
+          blocks.push(tf.reshape(tf.slice(xp, [0, i, j, 0], [N, g.outH, g.outW, C]), [1, M, C]));
     } else {
       const Hq = Hp / s;
       const Wq = Wp / s;
@@ -74,7 +99,9 @@ export function patches(x: tf.Tensor4D, g: ConvGeom): tf.Tensor3D {
       for (let i = 0; i < g.kh; i++)
         for (let j = 0; j < g.kw; j++) {
           const p = phase(i % s, j % s);
-          blocks.push(tf.reshape(tf.slice(p, [0, Math.floor(i / s), Math.floor(j / s), 0], [N, g.outH, g.outW, C]), [1, M, C]));
+          blocks.push(
+            tf.reshape(tf.slice(p, [0, Math.floor(i / s), Math.floor(j / s), 0], [N, g.outH, g.outW, C]), [1, M, C]),
+          );
         }
     }
     return (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 0)) as tf.Tensor3D;

@@ -97,7 +97,9 @@ export function conv2d(store: ParamStore, name: string, opts: Conv2dOpts): Layer
     vars: [kernel, bias],
     apply(x: Tensor, _o: ApplyOpts): Tensor {
       if (x.rank !== 4 || x.shape[3] !== C)
-        throw new GancRuntimeError(`${name}: conv2d expects input [N, H, W, ${C}], got [${x.shape}]`, { code: "shape" });
+        throw new GancRuntimeError(`${name}: conv2d expects input [N, H, W, ${C}], got [${x.shape}]`, {
+          code: "shape",
+        });
       return op(x, w, b);
     },
   };

@@ -36,7 +36,8 @@ export function batchnorm(
 
 /** Inverted dropout; the mask comes from the run's Rng so runs are reproducible. */
 export function dropout(rate: number): Layer {
-  if (!(rate >= 0 && rate < 1)) throw new GancRuntimeError(`dropout rate must be in [0, 1), got ${rate}`, { code: "layer-args" });
+  if (!(rate >= 0 && rate < 1))
+    throw new GancRuntimeError(`dropout rate must be in [0, 1), got ${rate}`, { code: "layer-args" });
   return {
     vars: [],
     apply(x: Tensor, o: ApplyOpts): Tensor {

@@ -28,7 +28,9 @@ class TfOptimizer implements Optimizer {
 
   apply(vars: tf.Variable[], grads: tf.Tensor[]): void {
     if (vars.length !== grads.length)
-      throw new GancRuntimeError(`optimizer: ${vars.length} variables but ${grads.length} gradients`, { code: "optim" });
+      throw new GancRuntimeError(`optimizer: ${vars.length} variables but ${grads.length} gradients`, {
+        code: "optim",
+      });
     this.t += 1;
     const t = this.t;
     const sp = this.spec;
@@ -68,7 +70,8 @@ class TfOptimizer implements Optimizer {
 
   async getState(): Promise<NamedArrays> {
     const out: NamedArrays = { t: { shape: [], dtype: "int32", data: [this.t] } };
-    for (const [k, v] of this.slots) out[k] = { shape: v.shape.slice(), dtype: "float32", data: Array.from(await v.data()) };
+    for (const [k, v] of this.slots)
+      out[k] = { shape: v.shape.slice(), dtype: "float32", data: Array.from(await v.data()) };
     return out;
   }
 

@@ -50,9 +50,13 @@ export function symEig(a: Float64Array, d: number): { values: Float64Array; vect
 }
 
 function num(args: Record<string, unknown> | number[], keys: string[], pos: number, what: string): number {
-  const v = Array.isArray(args) ? args[pos] : keys.map((k) => (args as Record<string, unknown>)[k]).find((x) => x !== undefined) ?? Object.values(args)[pos];
+  const v = Array.isArray(args)
+    ? args[pos]
+    : (keys.map((k) => (args as Record<string, unknown>)[k]).find((x) => x !== undefined) ?? Object.values(args)[pos]);
   if (typeof v !== "number" || !Number.isFinite(v))
-    throw new GancRuntimeError(`projection ${what}: missing or non-numeric argument ${keys[0]}`, { code: "project-args" });
+    throw new GancRuntimeError(`projection ${what}: missing or non-numeric argument ${keys[0]}`, {
+      code: "project-args",
+    });
   return v;
 }
 
@@ -90,7 +94,8 @@ export async function project(
   const M = new Float64Array(d * d);
   for (let b = 0; b < data.length / (d * d); b++) {
     const o = b * d * d;
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) M[i * d + j] = 0.5 * (data[o + i * d + j] + data[o + j * d + i]);
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) M[i * d + j] = 0.5 * (data[o + i * d + j] + data[o + j * d + i]);
     const { values, vectors: V } = symEig(M, d);
     for (let i = 0; i < d; i++)
       for (let j = 0; j < d; j++) {

@@ -72,7 +72,8 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
   if (o.scale.learn) vars.push(scaleName);
 
   const checkN = (n: number) => {
-    if (!Number.isInteger(n) || n < 0) throw new GancRuntimeError(`${name}: sample size must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new GancRuntimeError(`${name}: sample size must be a non-negative integer, got ${n}`);
   };
 
   /** z = m + scale * eps for rows with components `comp` (int32 [n]); eps [n, dim] */

@@ -14,17 +14,11 @@ function size(dim: number[]): number {
   return dim.reduce((a, b) => a * b, 1);
 }
 function checkN(n: number): void {
-  if (!Number.isInteger(n) || n < 0)
-    throw new GancRuntimeError(
-      `sample size must be a non-negative integer, got ${n}`,
-    );
+  if (!Number.isInteger(n) || n < 0) throw new GancRuntimeError(`sample size must be a non-negative integer, got ${n}`);
 }
 function checkDim(what: string, dim: number[]): void {
   if (!Array.isArray(dim) || dim.some((d) => !Number.isInteger(d) || d < 1))
-    throw new GancRuntimeError(
-      `${what}: dims must be positive integers, got [${dim}]`,
-      { code: "prior-args" },
-    );
+    throw new GancRuntimeError(`${what}: dims must be positive integers, got [${dim}]`, { code: "prior-args" });
 }
 /** sum over all axes but the first */
 function sumEvent(t: Tensor): Tensor {
@@ -51,12 +45,7 @@ export function normal(mean: number, std: number, dim: number[]): Prior {
     },
     logProb(x) {
       const z = tf.div(tf.sub(x, mean), std);
-      return sumEvent(
-        tf.sub(
-          tf.mul(tf.square(z), -0.5),
-          Math.log(std) + 0.5 * Math.log(2 * Math.PI),
-        ),
-      );
+      return sumEvent(tf.sub(tf.mul(tf.square(z), -0.5), Math.log(std) + 0.5 * Math.log(2 * Math.PI)));
     },
   };
 }
@@ -76,11 +65,7 @@ export function uniform(lo: number, hi: number, dim: number[]): Prior {
     },
     logProb(x) {
       const inside = tf.logicalAnd(tf.greaterEqual(x, lo), tf.lessEqual(x, hi));
-      const lp = tf.where(
-        inside,
-        tf.fill(x.shape, -Math.log(hi - lo)),
-        tf.fill(x.shape, -Infinity),
-      );
+      const lp = tf.where(inside, tf.fill(x.shape, -Math.log(hi - lo)), tf.fill(x.shape, -Infinity));
       return sumEvent(lp);
     },
   };
@@ -105,10 +90,7 @@ export function beta(a: number, b: number, dim: number[]): Prior {
       return tf.tensor(out, [n, ...dim], "float32");
     },
     logProb(x) {
-      const lp = tf.sub(
-        tf.add(tf.mul(tf.log(x), a - 1), tf.mul(tf.log(tf.sub(1, x)), b - 1)),
-        logB,
-      );
+      const lp = tf.sub(tf.add(tf.mul(tf.log(x), a - 1), tf.mul(tf.log(tf.sub(1, x)), b - 1)), logB);
       return sumEvent(lp);
     },
   };
@@ -127,22 +109,12 @@ export function pointMass(value: number, dim: number[]): Prior {
 /** Categorical over {0..K-1}; samples are int32 [n]. */
 export function categorical(K: number, probs?: number[]): Prior {
   if (!Number.isInteger(K) || K < 1)
-    throw new GancRuntimeError(
-      `categorical: K must be a positive integer, got ${K}`,
-      { code: "prior-args" },
-    );
+    throw new GancRuntimeError(`categorical: K must be a positive integer, got ${K}`, { code: "prior-args" });
   const p = probs ?? Array.from({ length: K }, () => 1 / K);
-  if (
-    p.length !== K ||
-    p.some((v) => !(v >= 0)) ||
-    !(p.reduce((s, v) => s + v, 0) > 0)
-  )
-    throw new GancRuntimeError(
-      `categorical: probs must be ${K} non-negative numbers with a positive sum`,
-      {
-        code: "prior-args",
-      },
-    );
+  if (p.length !== K || p.some((v) => !(v >= 0)) || !(p.reduce((s, v) => s + v, 0) > 0))
+    throw new GancRuntimeError(`categorical: probs must be ${K} non-negative numbers with a positive sum`, {
+      code: "prior-args",
+    });
   const total = p.reduce((s, v) => s + v, 0);
   const cum = cumulative(p);
   const logp = tf.keep(tf.tensor1d(p.map((v) => Math.log(v / total))));
@@ -162,18 +134,11 @@ export function categorical(K: number, probs?: number[]): Prior {
 /** Mixture of priors with fixed weights; each row picks a component (rows keep their order). */
 export function mixture(weights: number[], comps: Prior[]): Prior {
   if (weights.length !== comps.length || comps.length === 0)
-    throw new GancRuntimeError(
-      `mixture: ${weights.length} weights for ${comps.length} components`,
-      { code: "prior-args" },
-    );
-  if (
-    weights.some((w) => !(w >= 0)) ||
-    !(weights.reduce((s, v) => s + v, 0) > 0)
-  )
-    throw new GancRuntimeError(
-      "mixture: weights must be non-negative with a positive sum",
-      { code: "prior-args" },
-    );
+    throw new GancRuntimeError(`mixture: ${weights.length} weights for ${comps.length} components`, {
+      code: "prior-args",
+    });
+  if (weights.some((w) => !(w >= 0)) || !(weights.reduce((s, v) => s + v, 0) > 0))
+    throw new GancRuntimeError("mixture: weights must be non-negative with a positive sum", { code: "prior-args" });
   const total = weights.reduce((s, v) => s + v, 0);
   const cum = cumulative(weights);
   const hasLogProb = comps.every((c) => c.logProb);
@@ -194,19 +159,14 @@ export function mixture(weights: number[], comps: Prior[]): Prior {
         });
         const inv = new Int32Array(n);
         order.forEach((row, j) => (inv[row] = j));
-        return tf.gather(
-          parts.length === 1 ? parts[0] : tf.concat(parts, 0),
-          tf.tensor1d(inv, "int32"),
-        );
+        return tf.gather(parts.length === 1 ? parts[0] : tf.concat(parts, 0), tf.tensor1d(inv, "int32"));
       });
     },
     logProb: hasLogProb
       ? (x) =>
           tf.logSumExp(
             tf.stack(
-              comps.map((c, k) =>
-                tf.add(c.logProb!(x), Math.log(weights[k] / total)),
-              ),
+              comps.map((c, k) => tf.add(c.logProb!(x), Math.log(weights[k] / total))),
               -1,
             ),
             -1,

@@ -18,12 +18,21 @@ describe("synthetic sources", () => {
     const t = ds.truth as { means: number[][]; weights: number[]; covs: number[][][] };
     expect(Math.hypot(...t.means[0])).toBeCloseTo(3, 6);
     expect(t.means[1]).toEqual(t.means[0].map((v) => -v));
-    expect(ds.columns.map((c) => [c.name, c.shape, c.dtype])).toEqual([["x", [5], "float32"], ["y", [], "int32"]]);
+    expect(ds.columns.map((c) => [c.name, c.shape, c.dtype])).toEqual([
+      ["x", [5], "float32"],
+      ["y", [], "int32"],
+    ]);
     expect(ds.test!.n).toBe(4000);
     // empirical mean of component 0 near theta
-    const x = ds.columns[0].data, y = ds.columns[1].data;
-    let m0 = 0, c0 = 0;
-    for (let i = 0; i < ds.n; i++) if (y[i] === 0) { m0 += x[i * 5]; c0++; }
+    const x = ds.columns[0].data,
+      y = ds.columns[1].data;
+    let m0 = 0,
+      c0 = 0;
+    for (let i = 0; i < ds.n; i++)
+      if (y[i] === 0) {
+        m0 += x[i * 5];
+        c0++;
+      }
     expect(m0 / c0).toBeCloseTo(t.means[0][0], 1);
     // same seed -> same data regardless of ctx rng
     const again = await loadData("gmm", { k: 2, d: 5, sep: 3, n: 4000, symmetric: true, seed: 1 }, ctx(99));
@@ -32,7 +41,9 @@ describe("synthetic sources", () => {
   it("gmm non-symmetric: pairwise separation >= sep", async () => {
     const ds = await loadData("gmm", { k: 6, d: 2, sep: 4, n: 100, seed: 3 }, ctx());
     const m = (ds.truth as { means: number[][] }).means;
-    for (let i = 0; i < 6; i++) for (let j = i + 1; j < 6; j++) expect(Math.hypot(m[i][0] - m[j][0], m[i][1] - m[j][1])).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i < 6; i++)
+      for (let j = i + 1; j < 6; j++)
+        expect(Math.hypot(m[i][0] - m[j][0], m[i][1] - m[j][1])).toBeGreaterThanOrEqual(4);
     expect(ds.columns[1].classes).toBe(6);
   });
   it("ring and grid centers", async () => {
@@ -49,7 +60,9 @@ describe("synthetic sources", () => {
   it("argument errors", async () => {
     await expect(loadData("ring", { modes: 2.5 }, ctx())).rejects.toThrow(/integer/);
     await expect(loadData("ring", { bogus: 1 }, ctx())).rejects.toThrow(/unknown argument "bogus"/);
-    await expect(loadData("gmm", { k: 3, d: 2, sep: 1, n: 5, symmetric: true }, ctx())).rejects.toThrow(/two-component/);
+    await expect(loadData("gmm", { k: 3, d: 2, sep: 1, n: 5, symmetric: true }, ctx())).rejects.toThrow(
+      /two-component/,
+    );
     await expect(loadData("nope", {}, ctx())).rejects.toThrow(GancRuntimeError);
   });
 });
@@ -67,9 +80,13 @@ describe("csv", () => {
   });
   it("errors name file:line", async () => {
     write("wide.csv", "1,2\n3,4\n5,6,7\n");
-    await expect(loadData("csv", { path: "wide.csv" }, ctx(1, dir))).rejects.toThrow(/wide\.csv:3: expected 2 columns, found 3/);
+    await expect(loadData("csv", { path: "wide.csv" }, ctx(1, dir))).rejects.toThrow(
+      /wide\.csv:3: expected 2 columns, found 3/,
+    );
     write("nan.csv", "x,y\n1,2\n3,abc\n");
-    await expect(loadData("csv", { path: "nan.csv" }, ctx(1, dir))).rejects.toThrow(/nan\.csv:3: column 2 \("y"\) is not a number/);
+    await expect(loadData("csv", { path: "nan.csv" }, ctx(1, dir))).rejects.toThrow(
+      /nan\.csv:3: column 2 \("y"\) is not a number/,
+    );
     await expect(loadData("csv", { path: "missing.csv" }, ctx(1, dir))).rejects.toThrow(/not found/);
   });
 });
@@ -78,14 +95,19 @@ describe("fashion_mnist", () => {
   it("missing directory names the path and the apt package", async () => {
     const p = loadData("fashion_mnist", { path: "/nonexistent/fm" }, ctx());
     await expect(p).rejects.toThrow(/\/nonexistent\/fm\/train-images-idx3-ubyte\.gz/);
-    try { await loadData("fashion_mnist", { path: "/nonexistent/fm" }, ctx()); } catch (e) {
+    try {
+      await loadData("fashion_mnist", { path: "/nonexistent/fm" }, ctx());
+    } catch (e) {
       expect((e as GancRuntimeError).hint).toMatch(/apt-get install dataset-fashion-mnist/);
     }
   });
   it("bad magic is a clear error", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ganc-idx-"));
     fs.writeFileSync(path.join(dir, "train-images-idx3-ubyte.gz"), zlib.gzipSync(Buffer.from([1, 2, 3, 4, 5])));
-    fs.writeFileSync(path.join(dir, "train-labels-idx1-ubyte.gz"), zlib.gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0, 0])));
+    fs.writeFileSync(
+      path.join(dir, "train-labels-idx1-ubyte.gz"),
+      zlib.gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0, 0])),
+    );
     await expect(loadData("fashion_mnist", { path: dir }, ctx())).rejects.toThrow(/bad IDX magic/);
     expect(parseIdx(Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 7, 9]), "f").dims).toEqual([2]);
   });
@@ -94,8 +116,12 @@ describe("fashion_mnist", () => {
     expect(ds.n).toBe(10000);
     expect(ds.columns[0].shape).toEqual([28, 28, 1]);
     const x = ds.columns[0].data;
-    let lo = 1, hi = -1;
-    for (let i = 0; i < 784 * 100; i++) { lo = Math.min(lo, x[i]); hi = Math.max(hi, x[i]); }
+    let lo = 1,
+      hi = -1;
+    for (let i = 0; i < 784 * 100; i++) {
+      lo = Math.min(lo, x[i]);
+      hi = Math.max(hi, x[i]);
+    }
     expect(lo).toBe(-1);
     expect(hi).toBe(1);
     const sub = await loadData("fashion_mnist", { split: "test", dominant: 3, others: 50 }, ctx(5));

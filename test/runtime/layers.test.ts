@@ -1,7 +1,15 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { relErr, useBackend } from "./helpers.ts";
-import { conv2dOp, conv2dTransposeOp, denseOp, dense, batchnorm, dropout, logSoftmax } from "../../runtime/layers/index.ts";
+import {
+  conv2dOp,
+  conv2dTransposeOp,
+  denseOp,
+  dense,
+  batchnorm,
+  dropout,
+  logSoftmax,
+} from "../../runtime/layers/index.ts";
 import { createParamStore } from "../../runtime/params.ts";
 import { createRng } from "../../runtime/rng.ts";
 
@@ -21,7 +29,11 @@ const convCases: Case[] = [
 /** gradient of sum(f(x,w,b) * probe) w.r.t. x, w, b; values as plain arrays */
 async function grads(
   f: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor,
-  xs: number[], xShape: number[], ws: number[], wShape: number[], bs: number[],
+  xs: number[],
+  xShape: number[],
+  ws: number[],
+  wShape: number[],
+  bs: number[],
 ): Promise<{ y: number[]; g: number[][] }> {
   const x = tf.tensor(xs, xShape);
   const w = tf.tensor(ws, wShape);
@@ -39,8 +51,14 @@ describe("conv layers: custom gradients on wasm match cpu tf.grad", () => {
       const ws = arr([c.k, c.k, c.C, c.F], 2);
       const bs = arr([c.F], 3);
       await useBackend("cpu");
-      const ref = await grads((x, w, b) => tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.p), b),
-        xs, [c.N, c.H, c.W, c.C], ws, [c.k, c.k, c.C, c.F], bs);
+      const ref = await grads(
+        (x, w, b) => tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.p), b),
+        xs,
+        [c.N, c.H, c.W, c.C],
+        ws,
+        [c.k, c.k, c.C, c.F],
+        bs,
+      );
       await useBackend("wasm");
       const got = await grads(conv2dOp(c.s, c.p), xs, [c.N, c.H, c.W, c.C], ws, [c.k, c.k, c.C, c.F], bs);
       expect(relErr(got.y, ref.y)).toBeLessThan(1e-5);
@@ -58,7 +76,12 @@ describe("conv layers: custom gradients on wasm match cpu tf.grad", () => {
       await useBackend("cpu");
       const ref = await grads(
         (x, w, b) => tf.add(tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [c.N, c.H, c.W, c.F], c.s, c.p), b),
-        xs, xShape, ws, wShape, bs);
+        xs,
+        xShape,
+        ws,
+        wShape,
+        bs,
+      );
       await useBackend("wasm");
       const got = await grads(conv2dTransposeOp(c.s, c.p, c.H, c.W), xs, xShape, ws, wShape, bs);
       expect(relErr(got.y, ref.y)).toBeLessThan(1e-5);
@@ -72,9 +95,11 @@ describe("conv layers: second-order gradients (gradient penalty through a conv c
     it(`${transpose ? "conv2dTranspose" : "conv2d"}: d/dW sum(grad_x(sum tanh(conv))^2) on wasm matches cpu`, async () => {
       const xShape = transpose ? [2, 3, 3, 2] : [2, 6, 6, 2];
       const wShape = [3, 3, 2, 2];
-      const xs = arr(xShape, 7), ws = arr(wShape, 8);
+      const xs = arr(xShape, 7),
+        ws = arr(wShape, 8);
       const pen = async (conv: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor) => {
-        const x = tf.tensor(xs, xShape), w = tf.tensor(ws, wShape);
+        const x = tf.tensor(xs, xShape),
+          w = tf.tensor(ws, wShape);
         const g = tf.grad((wv: tf.Tensor) => {
           const gx = tf.grad((xv: tf.Tensor) => tf.sum(tf.tanh(conv(xv, wv))))(x);
           return tf.sum(tf.square(gx));
@@ -85,7 +110,8 @@ describe("conv layers: second-order gradients (gradient penalty through a conv c
       const ref = await pen((x, w) =>
         transpose
           ? tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 6, 2], 2, "same")
-          : tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"));
+          : tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"),
+      );
       await useBackend("wasm");
       const b = tf.zeros([2]);
       const got = await pen((x, w) => (transpose ? conv2dTransposeOp(2, "same", 6, 6) : conv2dOp(2, "same"))(x, w, b));
@@ -97,7 +123,9 @@ describe("conv layers: second-order gradients (gradient penalty through a conv c
 describe("dense", () => {
   beforeAll(() => useBackend("wasm"));
   it("custom gradient equals the default matMul gradient", async () => {
-    const xs = arr([5, 4], 1), ws = arr([4, 3], 2), bs = arr([3], 3);
+    const xs = arr([5, 4], 1),
+      ws = arr([4, 3], 2),
+      bs = arr([3], 3);
     const ref = await grads((x, w, b) => tf.add(tf.matMul(x, w), b), xs, [5, 4], ws, [4, 3], bs);
     const got = await grads(denseOp, xs, [5, 4], ws, [4, 3], bs);
     expect(relErr(got.y, ref.y)).toBeLessThan(1e-6);
@@ -130,8 +158,11 @@ describe("batchnorm, dropout, activations", () => {
   it("batchnorm normalises in training and updates moving stats", async () => {
     const store = createParamStore(createRng(1));
     const bn = batchnorm(store, "bn", { channels: 2, momentum: 0.5, eps: 0 });
-    const x = tf.tensor([[1, 10], [3, 30]]);
-    const y = await bn.apply(x, { training: true, rng: createRng(1) }).array() as number[][];
+    const x = tf.tensor([
+      [1, 10],
+      [3, 30],
+    ]);
+    const y = (await bn.apply(x, { training: true, rng: createRng(1) }).array()) as number[][];
     expect(y[0][0]).toBeCloseTo(-1, 4);
     expect(y[1][1]).toBeCloseTo(1, 4);
     expect(Array.from(await store.get("bn/moving_mean").data())).toEqual([1, 10]); // 0.5*0 + 0.5*[2,20]
@@ -147,11 +178,16 @@ describe("batchnorm, dropout, activations", () => {
     const b = await d.apply(tf.ones([1000]), { training: true, rng: createRng(3) }).data();
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(new Set(Array.from(a))).toEqual(new Set([0, 2]));
-    expect(await d.apply(tf.ones([3]), { training: false, rng: createRng(3) }).data()).toEqual(new Float32Array([1, 1, 1]));
+    expect(await d.apply(tf.ones([3]), { training: false, rng: createRng(3) }).data()).toEqual(
+      new Float32Array([1, 1, 1]),
+    );
   });
   it("logSoftmax matches log(softmax)", async () => {
-    const x = tf.tensor([[1, 2, 3], [1000, 0, -1000]]);
-    const v = await logSoftmax(x).array() as number[][];
+    const x = tf.tensor([
+      [1, 2, 3],
+      [1000, 0, -1000],
+    ]);
+    const v = (await logSoftmax(x).array()) as number[][];
     expect(v[0][2]).toBeCloseTo(3 - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), 5);
     expect(v[1][0]).toBeCloseTo(0, 5);
     expect(Number.isFinite(v[1][2])).toBe(true);

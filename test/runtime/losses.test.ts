@@ -29,11 +29,14 @@ describe("losses", () => {
     expect(g.every(Number.isFinite)).toBe(true);
   });
   it("kl / js / entropy over the last axis", async () => {
-    const p = [0.2, 0.8], q = [0.5, 0.5];
+    const p = [0.2, 0.8],
+      q = [0.5, 0.5];
     const klh = 0.2 * Math.log(0.2 / 0.5) + 0.8 * Math.log(0.8 / 0.5);
     expect((await v(L.kl(tf.tensor([p]), tf.tensor([q]))))[0]).toBeCloseTo(klh, 5);
     const m = [0.35, 0.65];
-    const jsh = 0.5 * (0.2 * Math.log(0.2 / 0.35) + 0.8 * Math.log(0.8 / 0.65)) + 0.5 * (0.5 * Math.log(0.5 / 0.35) + 0.5 * Math.log(0.5 / 0.65));
+    const jsh =
+      0.5 * (0.2 * Math.log(0.2 / 0.35) + 0.8 * Math.log(0.8 / 0.65)) +
+      0.5 * (0.5 * Math.log(0.5 / 0.35) + 0.5 * Math.log(0.5 / 0.65));
     expect((await v(L.js(tf.tensor([p]), tf.tensor([q]))))[0]).toBeCloseTo(jsh, 5);
     expect((await v(L.entropy(tf.tensor([[0.5, 0.5, 0]]))))[0]).toBeCloseTo(Math.log(2), 5);
   });
@@ -41,10 +44,21 @@ describe("losses", () => {
     expect((await v(L.wasserstein(tf.tensor([1, 3]), tf.tensor([0, 0, 3]))))[0]).toBeCloseTo(1, 6);
   });
   it("mutualInfo: hand-computed joint, symmetrised when K1 == K2", async () => {
-    const p = [[1, 0], [0, 1], [0.5, 0.5]];
-    const q = [[1, 0], [1, 0], [0.5, 0.5]];
+    const p = [
+      [1, 0],
+      [0, 1],
+      [0.5, 0.5],
+    ];
+    const q = [
+      [1, 0],
+      [1, 0],
+      [0.5, 0.5],
+    ];
     // joint = p^T q / 3 = [[1.25,.25],[1.25,.25]]/3 -> symmetrised [[1.25,.75],[.75,.25]]/3
-    const J = [[1.25 / 3, 0.75 / 3], [0.75 / 3, 0.25 / 3]];
+    const J = [
+      [1.25 / 3, 0.75 / 3],
+      [0.75 / 3, 0.25 / 3],
+    ];
     const r = [J[0][0] + J[0][1], J[1][0] + J[1][1]];
     const c = [J[0][0] + J[1][0], J[0][1] + J[1][1]];
     let mi = 0;
@@ -59,8 +73,14 @@ describe("losses", () => {
     expect((await v(L.mutualInfo(a, b)))[0]).toBeGreaterThanOrEqual(-1e-6);
   });
   it("marginalMatch = JS of batch means", async () => {
-    const p = tf.tensor([[1, 0], [0, 1]]); // mean [.5,.5]
-    const q = tf.tensor([[0.2, 0.8], [0.2, 0.8]]);
+    const p = tf.tensor([
+      [1, 0],
+      [0, 1],
+    ]); // mean [.5,.5]
+    const q = tf.tensor([
+      [0.2, 0.8],
+      [0.2, 0.8],
+    ]);
     const want = await v(L.js(tf.tensor([0.5, 0.5]), tf.tensor([0.2, 0.8])));
     expect((await v(L.marginalMatch(p, q)))[0]).toBeCloseTo(want[0], 6);
   });
@@ -70,11 +90,16 @@ describe("losses", () => {
     const gp = L.gradientPenalty((x) => tf.matMul(x, w), tf.ones([4, 2]), tf.zeros([4, 2]), createRng(1));
     expect((await v(gp))[0]).toBeCloseTo(1, 4);
     const store = createParamStore(createRng(1));
-    const l1 = dense(store, "D/d0", 2, 8), l2 = dense(store, "D/d1", 8, 1);
+    const l1 = dense(store, "D/d0", 2, 8),
+      l2 = dense(store, "D/d1", 8, 1);
     const o = { training: true, rng: createRng(1) };
     const f = (x: tf.Tensor) => l2.apply(tf.tanh(l1.apply(x, o)), o);
-    const real = tf.randomNormal([6, 2], 0, 1, "float32", 3), fake = tf.randomNormal([6, 2], 0, 1, "float32", 4);
-    const { grads } = tf.variableGrads(() => L.gradientPenalty(f, real, fake, createRng(2)) as tf.Scalar, store.names().map((n) => store.get(n)));
+    const real = tf.randomNormal([6, 2], 0, 1, "float32", 3),
+      fake = tf.randomNormal([6, 2], 0, 1, "float32", 4);
+    const { grads } = tf.variableGrads(
+      () => L.gradientPenalty(f, real, fake, createRng(2)) as tf.Scalar,
+      store.names().map((n) => store.get(n)),
+    );
     const k = await v(grads[store.get("D/d0/kernel").name]);
     expect(k.some((t) => Math.abs(t) > 0)).toBe(true);
     expect(k.every(Number.isFinite)).toBe(true);

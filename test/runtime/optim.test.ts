@@ -74,7 +74,18 @@ describe("projections", () => {
   });
   it("sym_eig_below symmetrises and clips eigenvalues of each matrix", async () => {
     // batch of 2: diag(3, 0.5) and [[0,2],[0,0]] (sym -> [[0,1],[1,0]], eig +-1)
-    const v = tf.variable(tf.tensor([[[3, 0], [0, 0.5]], [[0, 2], [0, 0]]]));
+    const v = tf.variable(
+      tf.tensor([
+        [
+          [3, 0],
+          [0, 0.5],
+        ],
+        [
+          [0, 2],
+          [0, 0],
+        ],
+      ]),
+    );
     await project("sym_eig_below", v, { bound: 0.9 });
     const r = (await v.array()) as number[][][];
     expect(r[0][0][0]).toBeCloseTo(0.9, 5);

@@ -1,6 +1,15 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { beta, categorical, gaussianMixture, lgamma, mixture, normal, pointMass, uniform } from "../../runtime/priors/index.ts";
+import {
+  beta,
+  categorical,
+  gaussianMixture,
+  lgamma,
+  mixture,
+  normal,
+  pointMass,
+  uniform,
+} from "../../runtime/priors/index.ts";
 import { createRng } from "../../runtime/rng.ts";
 import { createParamStore } from "../../runtime/params.ts";
 import { useBackend } from "./helpers.ts";
@@ -25,7 +34,9 @@ describe("simple priors", () => {
     const c = categorical(3, [0.2, 0.3, 0.5]).sample(10000, r);
     expect(c.dtype).toBe("int32");
     expect(meanOf(await c.data())).toBeCloseTo(0.3 + 1.0, 1);
-    expect(await normal(0, 1, [2]).sample(3, createRng(5)).data()).toEqual(await normal(0, 1, [2]).sample(3, createRng(5)).data());
+    expect(await normal(0, 1, [2]).sample(3, createRng(5)).data()).toEqual(
+      await normal(0, 1, [2]).sample(3, createRng(5)).data(),
+    );
   });
   it("logProb against hand computation", async () => {
     const lpN = await normal(1, 2, [2]).logProb!(tf.tensor([[1, 3]])).data();
@@ -52,7 +63,9 @@ describe("gaussianMixture", () => {
   beforeAll(() => useBackend("wasm"));
   const mk = (cov: "iso" | "diag" | "full", learn = true) =>
     gaussianMixture(createParamStore(createRng(1)), "z", {
-      K: 2, dim: 2, cov,
+      K: 2,
+      dim: 2,
+      cov,
       means: { learn, init: { kind: "values", values: [-3, 0, 3, 0] } },
       scale: { learn, init: 0.5 },
     });
@@ -81,7 +94,8 @@ describe("gaussianMixture", () => {
     // hand: log(0.5 N(z;m0,.25I) + 0.5 N(z;m1,.25I))
     const ln = (m: number[]) => -Math.log(2 * Math.PI * 0.25) - ((z1 - m[0]) ** 2 + (0.5 - m[1]) ** 2) / (2 * 0.25);
     const z1 = 1;
-    const l0 = ln([-3, 0]), l1 = ln([3, 0]);
+    const l0 = ln([-3, 0]),
+      l1 = ln([3, 0]);
     const mx = Math.max(l0, l1);
     const want = Math.log(0.5) + mx + Math.log(Math.exp(l0 - mx) + Math.exp(l1 - mx));
     for (const cov of ["iso", "diag", "full"] as const) {
@@ -93,17 +107,39 @@ describe("gaussianMixture", () => {
   });
   it("full cov with a non-diagonal factor matches a host Gaussian", async () => {
     const store = createParamStore(createRng(1));
-    const g = gaussianMixture(store, "z", { K: 1, dim: 2, cov: "full", means: { learn: true, init: { kind: "zeros" } }, scale: { learn: true, init: 1 } });
-    store.get("z.scale").assign(tf.tensor([[[2, 0], [1, 0.5]]]));
+    const g = gaussianMixture(store, "z", {
+      K: 1,
+      dim: 2,
+      cov: "full",
+      means: { learn: true, init: { kind: "zeros" } },
+      scale: { learn: true, init: 1 },
+    });
+    store.get("z.scale").assign(
+      tf.tensor([
+        [
+          [2, 0],
+          [1, 0.5],
+        ],
+      ]),
+    );
     // Sigma = L L^T = [[4,2],[2,1.25]], det = 1; x=[1,1]: Sigma^-1 = [[1.25,-2],[-2,4]] -> q = 1.25-4+4 = 1.25
     const lp = (await g.logProb(tf.tensor([[1, 1]])).data())[0];
     expect(lp).toBeCloseTo(-Math.log(2 * Math.PI) - 0.5 * Math.log(1) - 0.5 * 1.25, 5);
   });
   it("sampling is reparameterised: gradients reach means and scale", async () => {
     const store = createParamStore(createRng(1));
-    const g = gaussianMixture(store, "z", { K: 3, dim: 2, cov: "diag", means: { learn: true, init: { kind: "uniform", lo: -1, hi: 1 } }, scale: { learn: true, init: 1 } });
+    const g = gaussianMixture(store, "z", {
+      K: 3,
+      dim: 2,
+      cov: "diag",
+      means: { learn: true, init: { kind: "uniform", lo: -1, hi: 1 } },
+      scale: { learn: true, init: 1 },
+    });
     const rng = createRng(4);
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(g.sampleEach(8, rng))) as tf.Scalar, [store.get("z.means"), store.get("z.scale")]);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(g.sampleEach(8, rng))) as tf.Scalar,
+      [store.get("z.means"), store.get("z.scale")],
+    );
     for (const k of ["z.means", "z.scale"]) {
       const s = (await tf.sum(tf.abs(grads[store.get(k).name])).data())[0];
       expect(s).toBeGreaterThan(0);

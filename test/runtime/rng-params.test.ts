@@ -7,8 +7,12 @@ import { useBackend } from "./helpers.ts";
 
 describe("rng", () => {
   it("is deterministic per seed and differs across seeds", () => {
-    const a = createRng(42), b = createRng(42), c = createRng(43);
-    const xa = Array.from(a.uniforms(5)), xb = Array.from(b.uniforms(5)), xc = Array.from(c.uniforms(5));
+    const a = createRng(42),
+      b = createRng(42),
+      c = createRng(43);
+    const xa = Array.from(a.uniforms(5)),
+      xb = Array.from(b.uniforms(5)),
+      xc = Array.from(c.uniforms(5));
     expect(xa).toEqual(xb);
     expect(xa).not.toEqual(xc);
   });
@@ -51,8 +55,12 @@ describe("param store", () => {
   beforeAll(() => useBackend("wasm"));
   it("inits: eye broadcasts, glorot bound, values, const", async () => {
     const s = createParamStore(createRng(1));
-    const e = await s.create("A", [2, 3, 3], { kind: "eye" }).array() as number[][][];
-    expect(e[1]).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    const e = (await s.create("A", [2, 3, 3], { kind: "eye" }).array()) as number[][][];
+    expect(e[1]).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     const g = await s.create("W", [100, 50], { kind: "glorot_uniform", fanIn: 100, fanOut: 50 }).data();
     const lim = Math.sqrt(6 / 150);
     expect(Math.max(...Array.from(g).map(Math.abs))).toBeLessThanOrEqual(lim);
@@ -62,7 +70,8 @@ describe("param store", () => {
     expect(s.names()).toEqual(["A", "W", "v", "c"]);
   });
   it("same seed gives same weights; create is idempotent; errors are typed", async () => {
-    const a = createParamStore(createRng(9)), b = createParamStore(createRng(9));
+    const a = createParamStore(createRng(9)),
+      b = createParamStore(createRng(9));
     const init = { kind: "normal", std: 1 } as const;
     expect(await a.create("x", [4], init).data()).toEqual(await b.create("x", [4], init).data());
     expect(a.create("x", [4], init)).toBe(a.get("x"));
