@@ -247,8 +247,12 @@ export class Checker {
       else if (hi.k !== "num" && hi.k !== "error") this.error("E0507", `range bounds must be numbers`, p.range.hi.span);
       else if (lo.k === "num" && hi.k === "num" && (v.v < lo.v || v.v > hi.v)) {
         const msg = `param \`${name}\` = ${fmtNum(v.v)} is outside its range ${fmtNum(lo.v)}..${fmtNum(hi.v)}`;
-        if (from === "override") this.error("E0503", `--set ${name}=${ov}: ${msg.replace(/^param /, "")}`, this.cliSpan(`${name}=${ov}`), [], related);
-        else this.error("E0503", msg, p.default.span, [], [{ span: p.range.lo.span, message: "range declared here" }]);
+        if (from === "override") {
+          this.error("E0503", `--set ${name}=${ov}: ${msg.replace(/^param /, "")}`, this.cliSpan(`${name}=${ov}`), [], related);
+          // keep checking with the default so that later errors are not consequences of the bad override
+          const dv = this.ev(p.default, cx);
+          if (dv.k === "num" && !this.paramTypeError(p, dv) && dv.v >= lo.v && dv.v <= hi.v) v = { ...dv, isInt: p.type.kind === "int" };
+        } else this.error("E0503", msg, p.default.span, [], [{ span: p.range.lo.span, message: "range declared here" }]);
       }
     }
     this.irParams.push({

@@ -106,7 +106,7 @@ function reduction(name: string, doc: string): SignatureEntry {
     name,
     category: "function",
     doc,
-    signatures: [{ params: [T("x"), P("axis", "int", { default: null })], returns: "Real[...]", batch: "keep" }],
+    signatures: [{ params: [T("x"), P("axis", "int", { default: null })], returns: "Real[...r]", batch: "keep" }],
   };
 }
 
@@ -161,7 +161,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     name: "quadform",
     category: "function",
     doc: "x' A x on the trailing dims: A [..., d, d], x [..., d] -> [...]",
-    signatures: [{ params: [T("A", "Real[...a, d, d]"), T("x", "Real[...b, d]")], returns: "Real[...]", batch: "keep" }],
+    signatures: [{ params: [T("A", "Real[...a, d, d]"), T("x", "Real[...b, d]")], returns: "Real[...ab]", batch: "keep" }],
   },
   {
     name: "inv",
@@ -188,7 +188,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     name: "concat",
     category: "function",
     doc: "concatenate per-example values along the last axis (scalars count as [1])",
-    signatures: [{ params: [T("a", "Real[...a]"), T("b", "Real[...b]")], returns: "Real[...]", batch: "keep", variadic: true }],
+    signatures: [{ params: [T("a", "Real[...a]"), T("b", "Real[...b]")], returns: "Real[...c]", batch: "keep", variadic: true }],
   },
   // ---------- latent helpers ----------
   {
@@ -658,7 +658,8 @@ export function validateEntry(e: SignatureEntry): string[] {
         if (typeof r === "string") errs.push(`${e.name}(${p.name}): ${r}`);
       }
     }
-    if (e.category === "loss" || e.category === "function") {
+    const kindWords = ["layer", "init", "distribution", "prior", "data", "constraint", "optimizer", "metric"];
+    if ((e.category === "loss" || e.category === "function") && !kindWords.includes(s.returns)) {
       const r = parsePattern(s.returns);
       if (typeof r === "string") errs.push(`${e.name}: returns: ${r}`);
     }

@@ -1,0 +1,235 @@
+// Checker behaviour beyond the corpus: overrides, shapes through layers, mapping, game rules, the signature
+// table and plugin entries, and robustness on malformed ASTs.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "../../grammar/index.ts";
+import { check, type CheckOptions } from "../../compiler/check/index.ts";
+import {
+  builtinSignatures,
+  formatSignature,
+  registerSignature,
+  unregisterSignature,
+  validateEntry,
+  type SignatureEntry,
+} from "../../compiler/check/signatures.ts";
+import { convOut } from "../../compiler/check/layers.ts";
+import type { Spec } from "../../grammar/ast.ts";
+
+const root = join(import.meta.dirname, "../..");
+
+function run(src: string, opts: CheckOptions = {}) {
+  const p = parse(src, "t.gan");
+  expect(p.diagnostics).toEqual([]);
+  return check(p.spec, opts);
+}
+const codes = (r: ReturnType<typeof run>) => r.diagnostics.map((d) => d.code);
+
+const BASE = `model t
+param dz: int in 1..64 = 4
+data x: Real[2] = ring()
+latent z ~ Normal(0, 1, dim=dz)
+generator G(z: Real[dz]) -> Real[2] = z |> dense(16) |> relu() |> dense(2)
+discriminator D(x: Real[2]) -> Logit = x |> dense(16) |> relu() |> dense(1)
+loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
+loss g_loss = E[z] -log_sigmoid(D(G(z)))
+update d_step: D maximizes d_loss with adam(lr=0.001)
+update g_step: G minimizes g_loss with adam(lr=0.001)
+`;
+
+describe("params and overrides", () => {
+  it("applies an override to shapes", () => {
+    const r = run(BASE, { overrides: { dz: "7" } });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.ir!.networks[0].inputs[0].type.shape).toEqual([7]);
+    expect(r.ir!.params[0]).toMatchObject({ name: "dz", value: 7, from: "override" });
+  });
+
+  it("reports a bad override with the param declaration as related span", () => {
+    const r = run(BASE, { overrides: { dz: "0" } });
+    expect(codes(r)).toEqual(["E0503"]);
+    expect(r.diagnostics[0].related[0].span.start.line).toBe(2);
+  });
+
+  it("accepts enum and bool overrides and rejects unknown members", () => {
+    const src = readFileSync(join(root, "specs/gm_gan.gan"), "utf8");
+    expect(codes(run(src, { overrides: { mode: "dynamic", supervised: "true" } }))).toEqual([]);
+    const bad = run(src, { overrides: { mode: "dynamc" } });
+    expect(codes(bad)).toEqual(["E0502"]);
+    expect(bad.diagnostics[0].message).toContain("did you mean dynamic");
+  });
+});
+
+describe("types and shapes", () => {
+  it("conv arithmetic follows TensorFlow's same/valid rules", () => {
+    expect(convOut(28, 5, 2, "same", false)).toBe(14);
+    expect(convOut(28, 5, 1, "valid", false)).toBe(24);
+    expect(convOut(7, 4, 2, "same", true)).toBe(14);
+    expect(convOut(7, 4, 2, "valid", true)).toBe(16);
+    const r = run(`model t
+data x: Image[28, 28, 1] = fashion_mnist()
+network Enc(x: Image[28, 28, 1]) -> Real[2304] = x |> conv2d(16, 5, padding="valid") |> maxpool(2) |> flatten()
+discriminator D(x: Image[28, 28, 1]) -> Logit = Enc(x) |> dense(1)
+loss l = E[x] log_sigmoid(D(x))
+update u: D maximizes l with sgd(lr=0.1)
+`);
+    expect(r.diagnostics).toEqual([]);
+    const e = r.ir!.networks.find((n) => n.name === "Enc")!;
+    expect(e.layers.map((l) => l.outShape)).toEqual([[24, 24, 16], [12, 12, 16]]);
+    expect(e.layers[0].params.map((p) => [p.name, p.shape])).toEqual([["Enc/conv2d_0/kernel", [5, 5, 1, 16]], ["Enc/conv2d_0/bias", [16]]]);
+    expect(r.ir!.networks.find((n) => n.name === "D")!.vars).toContain("Enc/conv2d_0/kernel");
+  });
+
+  it("rejects an image generator feeding a flat discriminator, showing both spans", () => {
+    const r = run(`model t
+data x: Real[784] = fashion_mnist()
+latent z ~ Normal(0, 1, dim=8)
+generator G(z: Real[8]) -> Image[28, 28, 1] = z |> dense(784) |> reshape([28, 28, 1])
+discriminator D(x: Real[784]) -> Logit = x |> dense(1)
+loss l = E[z] log_sigmoid(D(G(z)))
+update u: D maximizes l with sgd(lr=0.1)
+update v: G minimizes l with sgd(lr=0.1)
+`);
+    expect(codes(r)).toEqual(["E0301"]);
+    const d = r.diagnostics[0];
+    expect(d.span.start.line).toBe(6);
+    expect(d.related[0].span.start.line).toBe(5);
+    expect(d.hints[0]).toContain("flatten");
+  });
+
+  it("maps a network over extra leading dims (each(z) -> K fakes per example)", () => {
+    const src = readFileSync(join(root, "specs/pcm_gan.gan"), "utf8");
+    const r = check(parse(src, "pcm_gan.gan").spec);
+    const adv = r.ir!.losses.find((l) => l.name === "adv")!;
+    const calls = adv.graph.values.filter((v) => v.op === "fold_call");
+    expect(calls.map((c) => [c.attrs.network, c.attrs.mapDims, c.type.shape])).toEqual([
+      ["C", 0, [4]],
+      ["D", 0, []],
+      ["G", 1, [4, 2]],
+      ["D", 1, [4]],
+    ]);
+  });
+
+  it("inserts expand_rank so elementwise operands have equal runtime rank", () => {
+    const r = run(BASE.replace("loss g_loss = E[z] -log_sigmoid(D(G(z)))", "loss g_loss = E[z] sum(G(z) * [1.0, 2.0]) + E[z] 0 * log_sigmoid(D(G(z)))"));
+    expect(r.diagnostics).toEqual([]);
+    const g = r.ir!.losses.find((l) => l.name === "g_loss")!.graph;
+    for (const v of g.values)
+      if (["add", "sub", "mul", "div"].includes(v.op)) {
+        const ranks = v.args.map((a) => g.values[a].type.shape.length + (g.values[a].type.batched ? 1 : 0));
+        expect(new Set(ranks).size).toBe(1);
+      }
+  });
+
+  it("requires a loss to be a whole-batch scalar and says which shape it has", () => {
+    const r = run(BASE.replace("loss g_loss = E[z] -log_sigmoid(D(G(z)))", "loss g_loss = E[z] G(z)"));
+    expect(codes(r)).toContain("E0309");
+    expect(r.diagnostics.find((d) => d.code === "E0309")!.message).toContain("[2]");
+  });
+});
+
+describe("game", () => {
+  it("warns about a learnable prior parameter no update touches", () => {
+    const r = run(`model t
+data x: Real[2] = ring()
+latent z ~ GaussianMixture(3, 2, means=learn(uniform(-1, 1)), scale=fixed(0.5))
+generator G(z: Real[2]) -> Real[2] = z |> dense(2)
+discriminator D(x: Real[2]) -> Logit = x |> dense(1)
+loss l = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
+update u: D maximizes l with sgd(lr=0.1)
+update v: G minimizes l with sgd(lr=0.1)
+`);
+    expect(codes(r)).toEqual(["W0401"]);
+    expect(r.ir).not.toBeNull();
+    expect(r.ir!.sampler!.perComponent).toBe("z");
+  });
+
+  it("rejects updating a fixed prior member", () => {
+    const r = run(`model t
+data x: Real[2] = ring()
+latent z ~ GaussianMixture(3, 2, means=fixed(uniform(-1, 1)))
+generator G(z: Real[2]) -> Real[2] = z |> dense(2)
+discriminator D(x: Real[2]) -> Logit = x |> dense(1)
+loss l = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
+update u: D maximizes l with sgd(lr=0.1)
+update v: G, z.means minimizes l with sgd(lr=0.1)
+`);
+    expect(codes(r)).toEqual(["E0401"]);
+  });
+
+  it("fills train defaults, repeat_<update> and projections", () => {
+    const r = run(BASE + "train { repeat_d_step 5 }\n");
+    expect(r.ir!.train).toMatchObject({ batch: 64, steps: 1000, epochs: null, schedule: "alternating", seed: 0, logEvery: 100, checkpointEvery: 1000 });
+    expect(r.ir!.updates.map((u) => u.repeat)).toEqual([5, 1]);
+    const gat = check(parse(readFileSync(join(root, "specs/gat_gmm.gan"), "utf8"), "gat_gmm.gan").spec).ir!;
+    expect(gat.updates.map((u) => [u.name, u.project, u.groups[0].vars])).toEqual([
+      ["d_step", ["A"], ["A", "b", "c"]],
+      ["g_step", [], ["L", "mu"]],
+    ]);
+  });
+});
+
+describe("signature table", () => {
+  it("every built-in entry is well formed and documented", () => {
+    for (const e of builtinSignatures) {
+      expect(validateEntry(e), e.name).toEqual([]);
+      expect(e.doc.length, e.name).toBeGreaterThan(3);
+    }
+  });
+
+  it("lists every signature and why each fails", () => {
+    const r = run(BASE + "evaluate { samples(m=3) }\n");
+    const d = r.diagnostics.find((x) => x.code === "E0302")!;
+    expect(d.hints).toHaveLength(3);
+    expect(d.hints[0]).toMatch(/^samples\(n: int\) -> metric: no parameter named `m`/);
+    expect(formatSignature("adam", builtinSignatures.find((e) => e.name === "adam")!.signatures[0])).toBe(
+      "adam(lr: int, beta1: real = 0.9, beta2: real = 0.999, eps: real = 1e-8) -> optimizer".replace("lr: int", "lr: real"),
+    );
+  });
+
+  const mmd: SignatureEntry = {
+    name: "mmd",
+    category: "loss",
+    doc: "RBF-kernel MMD between two batches (whole-batch)",
+    plugin: "./mmd.ts",
+    signatures: [{ params: [{ name: "real", kind: "tensor", type: "Real[...s]" }, { name: "fake", kind: "tensor", type: "Real[...s]" }, { name: "sigma", kind: "real", default: 1 }], returns: "Real", batch: "reduce" }],
+  };
+  const src = BASE.replace("loss g_loss = E[z] -log_sigmoid(D(G(z)))", "loss g_loss = mmd(x, G(z), sigma=0.5)");
+
+  it("accepts plugin entries through options and registerSignature", () => {
+    expect(codes(run(src))).toContain("E0203");
+    const r = run(src, { extraSignatures: [mmd] });
+    expect(r.diagnostics).toEqual([]);
+    const prim = r.ir!.losses.find((l) => l.name === "g_loss")!.graph.values.find((v) => v.op === "prim")!;
+    expect(prim.attrs).toEqual({ name: "mmd", plugin: "./mmd.ts", named: { sigma: 0.5 } });
+    expect(prim.type).toEqual({ elem: "real", shape: [], batched: false });
+    registerSignature(mmd);
+    try {
+      expect(run(src).diagnostics).toEqual([]);
+      expect(codes(run(src.replace("mmd(x, G(z), sigma=0.5)", "mmd(x, z)")))).toEqual(["E0302"]);
+    } finally {
+      unregisterSignature("mmd");
+    }
+  });
+
+  it("rejects malformed plugin entries", () => {
+    expect(() => registerSignature({ ...mmd, signatures: [{ params: [{ name: "a", kind: "tensor", type: "Reel[...s]" }], returns: "Real" }] })).toThrow(/unknown type "Reel"/);
+    expect(validateEntry({ ...mmd, name: "bad name" })).not.toEqual([]);
+  });
+});
+
+describe("robustness", () => {
+  it("never throws, even on a malformed AST", () => {
+    const span = { file: "t.gan", start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } };
+    const bad = { kind: "Spec", file: "t.gan", span, comments: [], items: [{ kind: "Loss", span, name: { kind: "Ident", name: "l", span }, value: null }] } as unknown as Spec;
+    const r = check(bad);
+    expect(r.ir).toBeNull();
+    expect(codes(r)).toEqual(["E0799"]);
+    expect(r.diagnostics[0].message).toContain("internal error");
+  });
+
+  it("reports several errors of one phase together", () => {
+    const r = run(BASE.replace("dense(2)", "dens(2)").replace("log_sigmoid(D(x))", "log(D(x))") + "train { batch 0 }\n");
+    expect(codes(r)).toEqual(["E0203", "E0310", "E0404"]);
+  });
+});
