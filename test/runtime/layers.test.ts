@@ -172,6 +172,20 @@ describe("batchnorm, dropout, activations", () => {
     expect(yi[0]).toBeCloseTo(0, 5);
     expect(yi[1]).toBeCloseTo(0, 5);
   });
+  it("batchnorm trains inside variableGrads (gradients reach gamma/beta, stats update) on NHWC input", async () => {
+    const store = createParamStore(createRng(1));
+    const bn = batchnorm(store, "D/bn_0", { channels: 3 });
+    const x = tf.randomNormal([4, 2, 2, 3], 0, 1, "float32", 1);
+    const w = tf.randomNormal([4, 2, 2, 3], 0, 1, "float32", 2);
+    const vars = bn.vars.map((n) => store.get(n));
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(bn.apply(x, { training: true, rng: createRng(1) }), w)) as tf.Scalar,
+      vars,
+    );
+    expect(Object.keys(grads).length).toBe(2);
+    const mm = Array.from(await store.get("D/bn_0/moving_mean").data());
+    expect(mm.some((v) => v !== 0)).toBe(true);
+  });
   it("dropout is seeded and inverted", async () => {
     const d = dropout(0.5);
     const a = await d.apply(tf.ones([1000]), { training: true, rng: createRng(3) }).data();
