@@ -137,6 +137,11 @@ export function assignNearest(
   return { labels, dist };
 }
 
+/**
+ * Lloyd iterations with Hamerly's bounds (exact: same fixed points and labels as plain Lloyd, but most
+ * point-center distances are skipped once clusters settle). upper[i] bounds the distance to the assigned center,
+ * lower[i] the distance to every other center; a point is rescanned only when the bounds cannot rule out a change.
+ */
 function lloyd(
   X: Floats,
   n: number,
@@ -148,46 +153,111 @@ function lloyd(
 ): KMeansResult {
   let centers = init;
   let labels: Int32Array = new Int32Array(n).fill(-1);
-  let dist: Float64Array = new Float64Array(n);
+  const prev = new Int32Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const half = new Float64Array(k);
+  const move = new Float64Array(k);
+  let fullScan = true;
   let iters = 0;
   let strict = false;
+  const scan = (i: number): void => {
+    let b1 = Infinity;
+    let b2 = Infinity;
+    let bi = 0;
+    for (let c = 0; c < k; c++) {
+      const s = sqDist(X, i * d, centers, c * d, d);
+      if (s < b1) {
+        b2 = b1;
+        b1 = s;
+        bi = c;
+      } else if (s < b2) b2 = s;
+    }
+    labels[i] = bi;
+    upper[i] = Math.sqrt(b1);
+    lower[i] = Math.sqrt(b2);
+  };
   for (let it = 0; it < maxIter; it++) {
     iters = it + 1;
-    const a = assignNearest(X, n, d, centers, k);
+    prev.set(labels);
+    if (fullScan) {
+      for (let i = 0; i < n; i++) scan(i);
+      fullScan = false;
+    } else {
+      for (let c = 0; c < k; c++) {
+        let m = Infinity;
+        for (let c2 = 0; c2 < k; c2++) if (c2 !== c) m = Math.min(m, sqDist(centers, c * d, centers, c2 * d, d));
+        half[c] = Math.sqrt(m) / 2;
+      }
+      for (let i = 0; i < n; i++) {
+        const bound = Math.max(half[labels[i]!]!, lower[i]!);
+        if (upper[i]! <= bound) continue;
+        upper[i] = Math.sqrt(sqDist(X, i * d, centers, labels[i]! * d, d));
+        if (upper[i]! <= bound) continue;
+        scan(i);
+      }
+    }
     const next = new Float64Array(k * d);
     const counts = new Float64Array(k);
     for (let i = 0; i < n; i++) {
-      const c = a.labels[i]!;
+      const c = labels[i]!;
       counts[c]!++;
       for (let j = 0; j < d; j++) next[c * d + j]! += X[i * d + j]!;
     }
-    relocateEmpty(X, n, d, k, a.labels, a.dist, counts, next);
+    if (counts.some((c) => c === 0)) {
+      // rare: exact distances for the relocation rule, then rebuild all bounds with a full scan next time
+      const a = assignNearest(X, n, d, centers, k);
+      labels = a.labels;
+      counts.fill(0);
+      next.fill(0);
+      for (let i = 0; i < n; i++) {
+        const c = labels[i]!;
+        counts[c]!++;
+        for (let j = 0; j < d; j++) next[c * d + j]! += X[i * d + j]!;
+      }
+      relocateEmpty(X, n, d, k, labels, a.dist, counts, next);
+      fullScan = true;
+    }
     for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) next[c * d + j]! /= counts[c]!;
     let same = true;
     for (let i = 0; i < n; i++)
-      if (a.labels[i] !== labels[i]) {
+      if (labels[i] !== prev[i]) {
         same = false;
         break;
       }
-    let shift = 0;
-    for (let t = 0; t < k * d; t++) shift += (next[t]! - centers[t]!) ** 2;
-    labels = a.labels;
-    dist = a.dist;
     if (same) {
       strict = true; // centers were already the means of these labels
       break;
     }
+    let shift = 0;
+    let max1 = 0;
+    let max2 = 0;
+    let arg1 = -1;
+    for (let c = 0; c < k; c++) {
+      const m2 = sqDist(next, c * d, centers, c * d, d);
+      shift += m2;
+      const m = Math.sqrt(m2);
+      move[c] = m;
+      if (m > max1) {
+        max2 = max1;
+        max1 = m;
+        arg1 = c;
+      } else if (m > max2) max2 = m;
+    }
     centers = next;
+    for (let i = 0; i < n; i++) {
+      upper[i]! += move[labels[i]!]!;
+      lower[i]! -= labels[i] === arg1 ? max2 : max1;
+    }
     if (shift <= tol) break;
   }
+  let inertia = 0;
   if (!strict) {
     // final assignment so labels match the returned centers
     const a = assignNearest(X, n, d, centers, k);
     labels = a.labels;
-    dist = a.dist;
-  }
-  let inertia = 0;
-  for (let i = 0; i < n; i++) inertia += dist[i]!;
+    for (let i = 0; i < n; i++) inertia += a.dist[i]!;
+  } else for (let i = 0; i < n; i++) inertia += sqDist(X, i * d, centers, labels[i]! * d, d);
   return { centers, labels, inertia, iters };
 }
 
