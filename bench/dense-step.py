@@ -1,11 +1,11 @@
 # PyTorch CPU reference for bench/dense-step.ts: the same GAN step (D update + G update, batch 64,
-# D 784-512-256-1, G 64-256-512-784, Adam). Usage: /usr/bin/python3 bench/dense-step.py [seconds]
+# D 784-512-256-1, G 64-256-512-784, Adam). Usage: /usr/bin/python3 bench/dense-step.py [seconds] [threads=2]
 import sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 torch.manual_seed(0)
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
 B = 64

@@ -1,7 +1,7 @@
 // Steps/s of one GAN step (D update + G update, batch 64) of a 784-512-256-1 D / 64-256-512-784 G MLP:
 //   1. wasm + rt.layers.dense (custom gradient with explicit transposes)
 //   2. wasm + plain dense (tf.matMul, tfjs's default gradient = transposed matMuls)
-//   3. PyTorch CPU, torch.set_num_threads(2) (bench/dense-step.py, run with /usr/bin/python3)
+//   3. PyTorch CPU, torch.set_num_threads(2) and (1) (bench/dense-step.py, run with /usr/bin/python3)
 // plus a DCGAN-ish conv step (rt.layers.conv2d / conv2dTranspose) on wasm.
 // Run: npx tsx bench/dense-step.ts [--seconds 5]
 import { spawnSync } from "node:child_process";
@@ -149,9 +149,9 @@ function convNets() {
   return { D, G };
 }
 
-function torchBench(): { stepsPerSec: number } | { error: string } {
+function torchBench(threads: number): { stepsPerSec: number } | { error: string } {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const r = spawnSync("/usr/bin/python3", [path.join(here, "dense-step.py"), String(SECONDS)], {
+  const r = spawnSync("/usr/bin/python3", [path.join(here, "dense-step.py"), String(SECONDS), String(threads)], {
     encoding: "utf8",
     timeout: 300_000,
   });
@@ -168,13 +168,16 @@ console.log(`dense GAN step, wasm, rt.layers.dense (explicit transposes): ${cust
 const { D: Dp, G: Gp } = denseNets(false);
 const plain = await timeGan(Dp, Gp, 64, [784]);
 console.log(`dense GAN step, wasm, plain tf.matMul default gradient:     ${plain.toFixed(2)} steps/s`);
-const torch = torchBench();
-if ("error" in torch) console.log(`PyTorch CPU: not run (${torch.error})`);
-else console.log(`dense GAN step, PyTorch CPU (2 threads):                    ${torch.stepsPerSec.toFixed(2)} steps/s`);
-console.log(
-  `ratio custom/plain: ${(custom / plain).toFixed(2)}x` +
-    ("error" in torch ? "" : `; custom/torch: ${(custom / torch.stepsPerSec).toFixed(2)}x`),
-);
+// 2 threads is the comparison asked for; 1 thread matches wasm, which runs single-threaded under Node
+for (const threads of [2, 1]) {
+  const torch = torchBench(threads);
+  if ("error" in torch) console.log(`PyTorch CPU (${threads} threads): not run (${torch.error})`);
+  else
+    console.log(
+      `dense GAN step, PyTorch CPU (${threads} thread${threads > 1 ? "s" : ""}):                    ${torch.stepsPerSec.toFixed(2)} steps/s; custom/torch ${(custom / torch.stepsPerSec).toFixed(2)}x`,
+    );
+}
+console.log(`ratio custom/plain: ${(custom / plain).toFixed(2)}x`);
 const { D: Dk, G: Gk } = convNets();
 const conv = await timeGan(Dk, Gk, 64, [28, 28, 1]);
 console.log(`DCGAN-ish conv GAN step (28x28, 2 conv + 2 convT), wasm: ${conv.toFixed(2)} steps/s`);
