@@ -902,7 +902,9 @@ export class Checker {
     const d = this.decls.get(name);
     if (!d || d.kind !== "network") return null;
     if (this.netBusy.has(name)) {
-      this.error("E0312", `network \`${name}\` calls itself`, d.decl.name.span);
+      const cycle = [...this.netBusy, name];
+      const from = cycle.indexOf(name);
+      this.error("E0312", `networks call each other in a cycle: ${cycle.slice(from).join(" -> ")}`, d.decl.name.span);
       return null;
     }
     this.netBusy.add(name);
@@ -1249,7 +1251,9 @@ export class Checker {
     if (t.type.batched || t.type.shape.length !== 0 || t.type.elem !== "real") {
       const why = t.type.batched
         ? `it is per-example ${showType(t.type)}`
-        : `it has shape ${showShape(t.type.shape)}`;
+        : t.type.elem !== "real"
+          ? `it is ${showType(t.type)}`
+          : `it has shape ${showShape(t.type.shape)}`;
       this.error("E0309", `loss \`${name}\` must be a whole-batch scalar, but ${why}`, l.value.span, [
         t.type.batched ? "average over the batch with E[...] (e.g. E[x] ...)" : "reduce it with sum(...) or mean(...)",
       ]);
