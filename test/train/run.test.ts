@@ -51,6 +51,22 @@ describe("trainRun", () => {
     expect(losses(part).filter((l) => l.step !== 14)).toEqual(losses(full));
   });
 
+  it("SIGINT checkpoints and stops; resuming gives the uninterrupted losses", async () => {
+    const full = tmp("ifull"), part = tmp("ipart");
+    const mod = () => makeTinyModule({ steps: 20, logEvery: 2, checkpointEvery: 100, evaluateEvery: null });
+    await trainRun({ module: mod(), runDir: full, backend: "wasm", quiet: true, evaluate: false });
+    const s = await trainRun({
+      module: mod(), runDir: part, backend: "wasm", quiet: true, evaluate: false,
+      onLog: (l) => void (l.step === 8 && process.emit("SIGINT")),
+    });
+    expect(s.status).toBe("interrupted");
+    expect(s.steps).toBe(8);
+    expect(listCheckpoints(join(part, "checkpoints"))).toEqual([8]);
+    expect(process.listenerCount("SIGINT")).toBe(0);
+    await trainRun({ module: mod(), runDir: part, backend: "wasm", quiet: true, evaluate: false, resume: true });
+    expect(losses(part)).toEqual(losses(full));
+  });
+
   it("stops on a NaN loss with a TrainFailure naming the spec line and keeps the last good checkpoint", async () => {
     const dir = tmp("nan");
     const err = await trainRun({ module: makeTinyModule({ steps: 30, checkpointEvery: 5, nanAt: 12 }), runDir: dir, backend: "wasm", quiet: true }).catch((e) => e);
