@@ -54,13 +54,16 @@ function meanVariance(X: Floats, n: number, d: number): number {
   return tot / d;
 }
 
-/** Greedy k-means++ (Arthur & Vassilvitskii; sklearn tries 2 + floor(ln k) candidates per step, keeps the best). */
+/** Greedy k-means++ (Arthur & Vassilvitskii; sklearn tries 2 + floor(ln k) candidates per step, keeps the best).
+ * Exact triangle-inequality pruning: a point whose nearest center a is at least twice its distance away from the
+ * candidate c (|a - c| >= 2 |x - a|) cannot get closer to c, so its distance is not computed. */
 export function kmeansPlusPlus(X: Floats, n: number, d: number, k: number, rng: MetricRng): Float64Array {
   const centers = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const first = rng.int(n);
   centers.set(X.subarray(first * d, first * d + d), 0);
   const closest = new Float64Array(n);
+  const nearest = new Int32Array(n);
   let pot = 0;
   for (let i = 0; i < n; i++) {
     closest[i] = sqDist(X, i * d, centers, 0, d);
@@ -68,6 +71,7 @@ export function kmeansPlusPlus(X: Floats, n: number, d: number, k: number, rng: 
   }
   const cand = new Float64Array(n);
   const bestDist = new Float64Array(n);
+  const centerDist = new Float64Array(k);
   for (let c = 1; c < k; c++) {
     let bestPot = Infinity;
     let bestId = -1;
@@ -83,9 +87,11 @@ export function kmeansPlusPlus(X: Floats, n: number, d: number, k: number, rng: 
           break;
         }
       }
+      for (let c2 = 0; c2 < c; c2++) centerDist[c2] = sqDist(X, id * d, centers, c2 * d, d);
       let p = 0;
       for (let i = 0; i < n; i++) {
-        const dd = Math.min(closest[i]!, sqDist(X, i * d, X, id * d, d));
+        const ci = closest[i]!;
+        const dd = centerDist[nearest[i]!]! >= 4 * ci ? ci : Math.min(ci, sqDist(X, i * d, X, id * d, d));
         cand[i] = dd;
         p += dd;
       }
@@ -96,6 +102,7 @@ export function kmeansPlusPlus(X: Floats, n: number, d: number, k: number, rng: 
       }
     }
     centers.set(X.subarray(bestId * d, bestId * d + d), c * d);
+    for (let i = 0; i < n; i++) if (bestDist[i]! < closest[i]!) nearest[i] = c;
     closest.set(bestDist);
     pot = bestPot;
   }

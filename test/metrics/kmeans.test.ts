@@ -57,7 +57,7 @@ describe("kmeans matches plain Lloyd", () => {
   // reference: textbook Lloyd from the same k-means++ seeding, full assignment every iteration
   function plainLloyd(X: Float64Array, n: number, d: number, k: number, init: Float64Array, maxIter: number): Int32Array {
     let centers = init;
-    let labels = new Int32Array(n).fill(-1);
+    let labels: Int32Array = new Int32Array(n).fill(-1);
     for (let it = 0; it < maxIter; it++) {
       const a = assignNearest(X, n, d, centers, k).labels;
       const same = a.every((l, i) => l === labels[i]);
