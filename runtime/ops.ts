@@ -32,9 +32,15 @@ export function indexConst(x: Tensor, value: number, batched: boolean): Tensor {
   return tf.squeeze(tf.slice(x, begin, size), [axis]);
 }
 
-/** target [K, ...] (whole-batch) indexed by a batched int index [N] -> [N, ...]. */
+/** target [K, ...] (whole-batch) indexed by a batched int index [N] -> [N, ...]. Written as a one-hot matmul:
+ * tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks; K is small here. */
 export function gather(target: Tensor, index: Tensor): Tensor {
-  return tf.gather(target, tf.cast(index, "int32"), 0);
+  const K = target.shape[0]!;
+  const rest = target.shape.slice(1);
+  const R = rest.reduce((p, d) => p * d, 1);
+  const oh = tf.oneHot(tf.cast(index, "int32"), K).asType("float32") as tf.Tensor2D; // [N, K]
+  const out = tf.matMul(oh, tf.reshape(target, [K, R]) as tf.Tensor2D);
+  return tf.reshape(out, [index.shape[0]!, ...rest]);
 }
 
 /** target [N, K, ...] (batched) indexed per example by index [N] -> [N, ...]. One-hot weighting keeps it
