@@ -132,7 +132,8 @@ export const RBracket = punct("RBracket", "]");
 export const LBrace = punct("LBrace", "{");
 export const RBrace = punct("RBrace", "}");
 
-export const allTokens: TokenType[] = [
+/** Tokens the lexer matches, in priority order. */
+export const lexerTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
@@ -173,11 +174,12 @@ export const allTokens: TokenType[] = [
   ...[...KEYWORDS].sort((a, b) => b.length - a.length).map((w) => KW[w]),
   Underscore,
   Identifier,
-  AnyWord,
-  Keyword,
 ];
+
+/** The parser's vocabulary: lexer tokens plus the pattern-less categories. */
+export const allTokens: TokenType[] = [...lexerTokens, AnyWord, Keyword];
 
 /** Tokens the parser never accepts; parse() reports each with its own code. */
 export const errorTokenTypes: readonly TokenType[] = [UnterminatedString, UnterminatedComment, InvalidNumber];
 
-export const ganLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+export const ganLexer = new Lexer(lexerTokens, { positionTracking: "full", ensureOptimizations: true });

@@ -46,7 +46,8 @@ export function lex(text: string, file: string): LexResult {
   for (const e of r.errors) {
     const bad = text.slice(e.offset, e.offset + e.length);
     const start: Position = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
-    const end = positionAt(text, e.offset + e.length);
+    // Skipped characters never include line breaks (whitespace is a token), so the end is on the same line.
+    const end: Position = { line: start.line, column: start.column + e.length, offset: e.offset + e.length };
     const shown = bad.length > 20 ? bad.slice(0, 20) + "..." : bad;
     const hints: string[] = [];
     if (bad.startsWith("#")) hints.push("comments are written `// ...` or `/* ... */`");

@@ -1,0 +1,148 @@
+// Seeded mutation fuzzing of the front end: parse() and format() must never throw, every diagnostic must have a
+// code and a well-formed span inside the input, and whatever format() accepts must be a fixed point.
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { format, lex, parse } from "../../grammar/index.ts";
+import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const seeds = readdirSync(join(root, "specs"))
+  .filter((f) => f.endsWith(".gan"))
+  .sort()
+  .map((f) => readFileSync(join(root, "specs", f), "utf8"));
+
+/** mulberry32: small deterministic PRNG. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SNIPPETS = ["(", ")", "{", "}", "[", "]", ",", ";", "=", "|>", "E[", "match", "if", "else", '"', "/*", "*/", "//", "..", "->", "=>", "_", "\n", "1e", "\\", "#", "\u0000", "\u00e9", "\r"];
+
+function mutate(src: string, r: () => number): string {
+  const toks = lex(src, "m.gan").tokens;
+  const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const kind = Math.floor(r() * 5);
+  const n = 1 + Math.floor(r() * 4);
+  let s = src;
+  for (let k = 0; k < n; k++) {
+    const at = Math.floor(r() * (s.length + 1));
+    if (kind === 0) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 20)); // delete a run
+    else if (kind === 1) s = s.slice(0, at) + pick(SNIPPETS) + s.slice(at); // insert a snippet
+    else if (kind === 2 && toks.length > 2) {
+      // swap two tokens' texts
+      const a = pick(toks);
+      const b = pick(toks);
+      if (a.startOffset < b.startOffset && a.endOffset! < b.startOffset)
+        s = src.slice(0, a.startOffset) + b.image + src.slice(a.endOffset! + 1, b.startOffset) + a.image + src.slice(b.endOffset! + 1);
+    } else if (kind === 3) {
+      // random bytes
+      let junk = "";
+      for (let i = 0; i < 1 + r() * 8; i++) junk += String.fromCharCode(Math.floor(r() * 256));
+      s = s.slice(0, at) + junk + s.slice(at);
+    } else {
+      // duplicate a slice
+      const len = Math.floor(r() * 60);
+      s = s.slice(0, at) + s.slice(at, at + len) + s.slice(at);
+    }
+  }
+  return s;
+}
+
+function checkDiagnostics(text: string, file: string, diags: Diagnostic[]): void {
+  for (const d of diags) {
+    expect(d.code).toMatch(/^[EW]\d{4}$/);
+    expect(d.message.length).toBeGreaterThan(0);
+    expect(d.span.file).toBe(file);
+    const { start, end } = d.span;
+    expect(start.line).toBeGreaterThanOrEqual(1);
+    expect(start.column).toBeGreaterThanOrEqual(1);
+    expect(start.offset).toBeGreaterThanOrEqual(0);
+    expect(end.offset).toBeGreaterThanOrEqual(start.offset);
+    expect(end.offset).toBeLessThanOrEqual(text.length);
+  }
+}
+
+function roundTrip(text: string, file: string): void {
+  const p = parse(text, file);
+  checkDiagnostics(text, file, p.diagnostics);
+  const f = format(text, file);
+  checkDiagnostics(text, file, f.diagnostics);
+  if (f.text !== null) {
+    // Accepted input: its formatting parses cleanly and is a fixed point.
+    const again = format(f.text, file);
+    expect(again.diagnostics).toEqual([]);
+    expect(again.text).toBe(f.text);
+  }
+}
+
+describe("front-end fuzzing", () => {
+  it("survives 300 seeded mutations of the bundled specs", () => {
+    const r = rng(20261124);
+    for (let i = 0; i < 300; i++) {
+      const src = mutate(seeds[i % seeds.length], r);
+      try {
+        roundTrip(src, "m.gan");
+      } catch (err) {
+        throw new Error(`case ${i} failed on input ${JSON.stringify(src.slice(0, 2000))}: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  it("handles pure random bytes", () => {
+    const r = rng(7);
+    for (let i = 0; i < 20; i++) {
+      let s = "";
+      for (let j = 0; j < 2000; j++) s += String.fromCharCode(Math.floor(r() * 0x3000));
+      roundTrip(s, "rand.gan");
+    }
+  });
+
+  it("handles a 1 MB input", () => {
+    // 1 MB of spec text with an error every ~50 lines: all errors reported, spans valid.
+    let s = "";
+    let n = 0;
+    while (s.length < 1_000_000) s += seeds[1].replace("param K: int", n++ % 2 ? "param K int" : "param K: int") + "\n";
+    const p = parse(s, "big.gan");
+    checkDiagnostics(s, "big.gan", p.diagnostics);
+    expect(p.spec.items.length).toBeGreaterThan(1000);
+    expect(p.diagnostics.length).toBe(Math.floor(n / 2));
+    // And 100 KB of garbage (invalid characters between operators).
+    const junk = "@#$%".repeat(25_000);
+    const q = parse(junk, "junk.gan");
+    expect(q.diagnostics.length).toBeGreaterThan(0);
+    checkDiagnostics(junk, "junk.gan", q.diagnostics);
+  });
+
+  it("reports deep nesting instead of overflowing the stack", () => {
+    for (const s of [
+      "let x = " + "(".repeat(5000) + "1" + ")".repeat(5000),
+      "let x = " + "(".repeat(5000),
+      "let x = " + "-".repeat(5000) + "1",
+      "let x = " + "not ".repeat(5000) + "1",
+      "let x = " + "[".repeat(5000),
+      "let x = " + "if a then ".repeat(3000) + "1",
+      "let x = " + "f(".repeat(5000),
+      "when a { ".repeat(3000),
+    ]) {
+      const p = parse(s, "deep.gan");
+      expect(p.diagnostics.length).toBeGreaterThan(0);
+      checkDiagnostics(s, "deep.gan", p.diagnostics);
+      expect(format(s, "deep.gan").text).toBeNull();
+    }
+    expect(parse("let x = " + "(".repeat(5000) + "1" + ")".repeat(5000), "d").diagnostics[0].code).toBe("E0109");
+  });
+
+  it("handles edge inputs", () => {
+    for (const s of ["", "\n", "//", "/*", '"', "\\", "E", "E[", "model", "}", "\uFEFFmodel m", "\r\n\r\n", "train {", "param"]) {
+      roundTrip(s, "edge.gan");
+    }
+  });
+});
