@@ -184,7 +184,10 @@ async function runMetric(
       let b = cache.get(key);
       if (!b) {
         // reference set: up to max(n, 20 per bin) training rows (the reference code uses the training set)
-        b = ndbBins(rowsOf(xcol, Math.max(n, 20 * bins)), { bins, seed: o.seed, kmeans: { inits: 3 } });
+        const ref = rowsOf(xcol, Math.max(n, 20 * bins));
+        // k-means on images (10000 x 784, 100 bins) costs minutes per restart in JS: one k-means++ restart there
+        const inits = ref.n * ref.d * bins > 1e8 ? 1 : 3;
+        b = ndbBins(ref, { bins, seed: o.seed, kmeans: { inits } });
         cache.set(key, b);
       }
       const s = await drawSamples(program, n);
@@ -196,6 +199,10 @@ async function runMetric(
     }
     case "modes": {
       const truth = truthOf(program.data);
+      if (truth.centers === undefined || truth.std === undefined)
+        throw new GancRuntimeError(`modes() needs data with known mode centers and std (ring, grid); "${program.data.source}" has none`, {
+          code: "eval",
+        });
       const centers = flatNumbers(truth.centers, "centers");
       const std = num(truth.std, NaN);
       const n = Math.floor(num(args.samples ?? args.n, 2000));
