@@ -17,14 +17,14 @@ function io() {
   return { o, io: { out: (s: string) => void (o.out += s), err: (s: string) => void (o.err += s) } };
 }
 
-function makeRunDir(head: boolean): string {
+function makeRunDir(head: boolean, extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "ganc-cli-"));
   writeFileSync(join(dir, "spec.gan"), 'model tiny_ring "fixture"\n');
   writeFileSync(join(dir, "overrides.json"), JSON.stringify({ specPath: "tiny.gan", specDir: dir, overrides: {}, plugins: [], runtime: "" }));
   writeFileSync(
     join(dir, "trainer.ts"),
     `import { makeTinyModule } from ${JSON.stringify(FIXTURE)};\n` +
-      `const m = makeTinyModule({ steps: 20, head: ${head} });\nexport const meta = m.meta;\nexport const createProgram = m.createProgram;\n`,
+      `const m = makeTinyModule({ steps: 20, head: ${head}${extra} });\nexport const meta = m.meta;\nexport const createProgram = m.createProgram;\n`,
   );
   return dir;
 }
@@ -103,6 +103,14 @@ describe("train --resume / sample / eval / assign", () => {
     const b = io();
     expect(await runAssign(dir, { data: bad, backend: "wasm" }, b.io)).toBe(1);
     expect(b.o.err).toMatch(/rows have 3 values/);
+  });
+
+  it("a NaN loss exits 3 naming the spec line, keeping the last checkpoint", async () => {
+    const nan = makeRunDir(false, ", nanAt: 7, checkpointEvery: 5");
+    const { o, io: i } = io();
+    expect(await runTrain(undefined, trainOpts({ resume: nan, eval: false }), i)).toBe(3);
+    expect(o.err).toMatch(/^error: training stopped at step 7: loss g_loss is NaN.*tiny_ring\.gan:12.*step-5/);
+    expect(existsSync(join(nan, "checkpoints/step-5.json"))).toBe(true);
   });
 
   it("usage errors exit 2 and missing run dirs exit 1", async () => {
