@@ -198,7 +198,9 @@ function block(head: string, entries: string[], ind: string): string {
   const one = `${head} { ${entries.join("; ")} }`;
   if (entries.length === 0) return `${head} {}`;
   if (ind.length + one.length <= WIDTH) return one;
-  return `${head} {\n${entries.map((s) => `${ind}${IND}${s}`).join("\n")}\n${ind}}`;
+  // One entry per line; keep a ";" where the next entry would otherwise continue this one (`a` then `-b`/`(b)`/`[b]`).
+  const lines = entries.map((s, i) => `${ind}${IND}${s}${/^[-([]/.test(entries[i + 1] ?? "") ? ";" : ""}`);
+  return `${head} {\n${lines.join("\n")}\n${ind}}`;
 }
 
 function item(it: A.Item, ind: string, ctx: Ctx): string {

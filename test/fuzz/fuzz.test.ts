@@ -70,6 +70,9 @@ function checkDiagnostics(text: string, file: string, diags: Diagnostic[]): void
   }
 }
 
+const strip = (x: unknown): unknown =>
+  JSON.parse(JSON.stringify(x, (k, v) => (k === "span" || k === "comments" ? undefined : v)));
+
 function roundTrip(text: string, file: string): void {
   const p = parse(text, file);
   checkDiagnostics(text, file, p.diagnostics);
@@ -79,6 +82,7 @@ function roundTrip(text: string, file: string): void {
     // Accepted input: its formatting parses cleanly and is a fixed point.
     const again = format(f.text, file);
     expect(again.diagnostics).toEqual([]);
+    expect(strip(parse(f.text, file).spec)).toEqual(strip(p.spec));
     expect(again.text).toBe(f.text);
   }
 }

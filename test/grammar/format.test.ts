@@ -38,6 +38,14 @@ describe("format", () => {
     expect(stripSpans(parse(out, "p.gan").spec)).toEqual(stripSpans(parse(src, "p.gan").spec));
   });
 
+  it("keeps separators that the AST needs in multi-line blocks", () => {
+    const long = "a_rather_long_metric_name(bins=100, samples=10000)";
+    const src = `evaluate { ${long}; -x; ${long}; (y); [1, 2]; ${long} }\n`;
+    const out = format(src, "b.gan").text!;
+    expect(out.split("\n").length).toBeGreaterThan(3);
+    expect(stripSpans(parse(out, "b.gan").spec)).toEqual(stripSpans(parse(src, "b.gan").spec));
+  });
+
   it("returns null on syntax errors", () => {
     const r = format("param K: int 10", "e.gan");
     expect(r.text).toBeNull();

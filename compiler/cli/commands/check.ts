@@ -1,7 +1,7 @@
 // `ganc check FILE... [--format text|json] [--dump ast] [--set k=v ...] [--plugin path ...]`
 // Exit codes: 0 clean (warnings allowed), 1 errors in the input, 2 usage errors (unreadable file, bad option).
 import type { Command } from "@commander-js/extra-typings";
-import { Option } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "../../../grammar/index.ts";
@@ -101,7 +101,7 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
 
 function parseSet(v: string, prev: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
-  if (i <= 0) throw new Error(`--set expects key=value, got "${v}"`);
+  if (i <= 0) throw new InvalidArgumentError(`expected key=value, got "${v}"`);
   return { ...prev, [v.slice(0, i)]: v.slice(i + 1) };
 }
 
