@@ -37,7 +37,9 @@ export interface TrainOptions {
 
 export interface TrainSummary {
   model: string;
-  status: "completed" | "interrupted";
+  status: "completed" | "interrupted" | "failed";
+  /** the failure message when status is "failed" */
+  error?: string;
   backend: string;
   backend_note?: string;
   seed: number;
@@ -223,6 +225,27 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     appendJsonl(evalsPath, { step, metrics: lastEval.metrics });
   };
 
+  const makeSummary = (status: TrainSummary["status"], error?: string): TrainSummary => {
+    const wall = (performance.now() - t0) / 1000;
+    return {
+      model: meta.model,
+      status,
+      ...(error ? { error } : {}),
+      backend: backend.name,
+      ...(backend.note ? { backend_note: backend.note } : {}),
+      seed,
+      steps: step,
+      target_steps: target,
+      resumed_from: ck ? ck.step : null,
+      wall_s: wall,
+      steps_per_s: (step - startStep) / Math.max(1e-9, wall),
+      final_losses: lastLosses,
+      metrics: (lastEval as EvalResult | null)?.metrics ?? {},
+      checkpoint: lastCheckpoint,
+    };
+  };
+  const writeSummary = (sm: TrainSummary) =>
+    writeFileAtomic(join(runDir, "summary.json"), JSON.stringify(sm, null, 2) + "\n");
   try {
     while (step < target && !interrupted) {
       let losses: Record<string, number>;
@@ -231,11 +254,13 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
       } catch (e) {
         if (e instanceof GancRuntimeError) {
           const where = e.specLine ? ` (${e.specLine})` : "";
-          throw new TrainFailure(
+          const failure = new TrainFailure(
             `training stopped at step ${step}: ${e.message}${where}; the last good checkpoint is ${lastCheckpoint ?? "(none yet)"}`,
             step,
             e,
           );
+          writeSummary(makeSummary("failed", failure.message));
+          throw failure;
         }
         throw e;
       }
@@ -271,23 +296,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     if (o.handleSigint !== false) process.removeListener("SIGINT", onSigint);
   }
 
-  const wall = (performance.now() - t0) / 1000;
-  const summary: TrainSummary = {
-    model: meta.model,
-    status: interrupted ? "interrupted" : "completed",
-    backend: backend.name,
-    ...(backend.note ? { backend_note: backend.note } : {}),
-    seed,
-    steps: step,
-    target_steps: target,
-    resumed_from: ck ? ck.step : null,
-    wall_s: wall,
-    steps_per_s: (step - startStep) / Math.max(1e-9, wall),
-    final_losses: lastLosses,
-    metrics: (lastEval as EvalResult | null)?.metrics ?? {},
-    checkpoint: lastCheckpoint,
-  };
-  writeFileAtomic(join(runDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  const summary = makeSummary(interrupted ? "interrupted" : "completed");
+  writeSummary(summary);
   await writeLossPlots(runDir, readJsonl<LogLine>(metricsPath)).catch((e: Error) =>
     progress.log(`note: loss plot not written: ${e.message}`),
   );

@@ -74,6 +74,9 @@ describe("trainRun", () => {
     expect(err.exitCode).toBe(3);
     expect(err.message).toMatch(/step 12.*g_loss.*tiny_ring\.gan:12.*step-10/);
     expect(listCheckpoints(join(dir, "checkpoints"))[0]).toBe(10);
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ status: "failed", steps: 12, checkpoint: "step-10" });
+    expect(summary.error).toMatch(/g_loss is NaN/);
   });
 });
 
@@ -107,5 +110,5 @@ describe("kill and resume", () => {
     expect(losses(killed)).toEqual(losses(full));
     const evals = (d: string) => readJsonl(join(d, "evals.jsonl"));
     expect(evals(killed)).toEqual(evals(full));
-  }, 40000);
+  }, 120_000);
 });
