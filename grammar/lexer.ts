@@ -98,7 +98,7 @@ export const UnterminatedComment = createToken({
   line_breaks: true,
   label: "an unterminated comment",
 });
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\uFEFF]+/, group: Lexer.SKIPPED, line_breaks: true });
 
 function punct(name: string, pattern: string): TokenType {
   return createToken({ name, pattern: new RegExp(pattern.replace(/[|.*+?^$()[\]{}\\/]/g, "\\$&")), label: `"${pattern}"` });
