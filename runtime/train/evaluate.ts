@@ -28,6 +28,21 @@ export interface EvalOptions {
   seed: number;
   /** restrict to these metric names (default: all of meta.evaluate.metrics) */
   only?: string[];
+  /** also write Vega charts (NDB bars, 2-D mixture ellipses) under plots/ (default true) */
+  plots?: boolean;
+}
+
+/** Render a chart into plots/<name>-step-<n>.{svg,png}; a plotting failure never fails the evaluation. */
+async function chart(o: EvalOptions, files: string[], name: string, make: (p: typeof import("../report/plot.ts")) => unknown): Promise<void> {
+  if (o.plots === false) return;
+  try {
+    const plot = await import("../report/plot.ts");
+    const rel = join("plots", `${name}-step-${o.step}`);
+    await plot.writePlot(make(plot) as Parameters<typeof plot.writePlot>[0], join(o.runDir, rel));
+    files.push(`${rel}.png`);
+  } catch {
+    /* charts are a convenience; the numbers are in evals.jsonl */
+  }
 }
 
 const num = (v: unknown, dflt: number): number => (typeof v === "number" && Number.isFinite(v) ? v : dflt);
@@ -195,6 +210,7 @@ async function runMetric(
       out.ndb = r.ndb;
       out.ndb_k = r.ndbOverK;
       out.js = r.js;
+      await chart(o, files, "ndb", (p) => p.ndbBars(r, { title: `NDB/K = ${r.ndbOverK.toFixed(3)} at step ${o.step}` }));
       return;
     }
     case "modes": {
@@ -242,6 +258,7 @@ async function runMetric(
         const x = rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000);
         out.nll = gmmNll(x, g);
         if (tCovs) out.nll_truth = gmmNll(x, { k, d, weights, means: Float64Array.from(tMeans), covs: tCovs });
+        if (d === 2) await chart(o, files, "gmm", (p) => p.scatterWithEllipses(x, g, { title: `learned mixture at step ${o.step}`, maxPoints: 2000 }));
       }
       return;
     }

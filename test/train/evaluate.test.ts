@@ -76,6 +76,7 @@ describe("evaluate", () => {
     expect(r.metrics.mean_error).toBeCloseTo(0, 6);
     expect(r.metrics.cov_error).toBeCloseTo(0, 6);
     expect(r.metrics.nll).toBeCloseTo(r.metrics.nll_truth as number, 6);
+    expect(r.files).toEqual(["plots/gmm-step-1.png"]);
     // metrics that cannot run are recorded, not thrown
     expect(r.metrics.modes_error).toMatch(/needs data with known mode centers/);
     expect(r.metrics.nmi_error).toMatch(/needs a PCM head/);
