@@ -14,8 +14,19 @@ export interface TypePattern {
 
 const BASES = new Set(["Real", "Logit", "Prob", "Simplex", "Index", "Image"]);
 
+const cache = new Map<string, TypePattern | string>();
+
 /** Parse a pattern; returns an error message for malformed text (plugins may declare bad ones). */
 export function parsePattern(text: string): TypePattern | string {
+  let r = cache.get(text);
+  if (r === undefined) {
+    r = parseUncached(text);
+    cache.set(text, r);
+  }
+  return r;
+}
+
+function parseUncached(text: string): TypePattern | string {
   const m = /^\s*([A-Za-z]+)\s*(?:\[(.*)\])?\s*$/.exec(text);
   if (!m) return `malformed type pattern "${text}"`;
   const base = m[1];
