@@ -27,7 +27,8 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
   const header = hdrArg === undefined ? rows[0].cells.some((c) => !isNum(c)) : a.bool("header", false);
   const names = header ? rows.shift()!.cells : rows[0].cells.map((_, i) => `c${i}`);
   const width = names.length;
-  const labelArg = a.raw("label");
+  // label "" (the checker's default) means no label column
+  const labelArg = a.raw("label") === "" ? undefined : a.raw("label");
   let labelCol = -1;
   if (typeof labelArg === "number") labelCol = labelArg;
   else if (typeof labelArg === "string") {

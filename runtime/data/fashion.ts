@@ -94,18 +94,19 @@ function load(
 }
 
 export function fashionMnist(args: Args, ctx: { rng: Rng }): Dataset {
-  const a = new ArgReader("fashion_mnist", args, ["split", "path", "dominant", "others", "limit"]);
+  // `n` (0 = all) is the checker's name for `limit`; path "" means the default directory
+  const a = new ArgReader("fashion_mnist", args, ["split", "path", "dominant", "others", "limit", "n"]);
   const split = a.str("split", "train");
   if (split !== "train" && split !== "test")
     throw new GancRuntimeError(`fashion_mnist: split must be "train" or "test", got "${split}"`, { code: "data-args" });
-  const dir = a.str("path", DEFAULT_FASHION_PATH);
+  const dir = a.str("path", DEFAULT_FASHION_PATH) || DEFAULT_FASHION_PATH;
   const dominant = a.num("dominant", -1, { int: true, min: -1 });
   if (dominant > 9)
     throw new GancRuntimeError(`fashion_mnist: dominant must be -1 or a class 0..9, got ${dominant}`, {
       code: "data-args",
     });
   const others = a.num("others", 1000, { int: true, min: 0 });
-  const limit = a.optNum("limit", { int: true, min: 1 });
+  const limit = a.optNum("limit", { int: true, min: 1 }) ?? (a.optNum("n", { int: true, min: 0 }) || undefined);
   const ds = load(dir, split, dominant, others, limit, ctx.rng.fork("data:fashion_mnist"));
   if (split === "train") {
     // the t10k split, loaded on first use (evaluation only)

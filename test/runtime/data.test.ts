@@ -77,6 +77,9 @@ describe("csv", () => {
     expect(Array.from(ds.columns[0].data)).toEqual([1, 2, 3, 4.5]);
     expect(Array.from(ds.columns[1].data)).toEqual([0, 2]);
     expect(ds.columns[1].classes).toBe(3);
+    const nolabel = await loadData("csv", { path: "ok.csv", label: "", header: true }, ctx(1, dir));
+    expect(nolabel.columns.length).toBe(1);
+    expect(nolabel.columns[0].shape).toEqual([3]);
   });
   it("errors name file:line", async () => {
     write("wide.csv", "1,2\n3,4\n5,6,7\n");
@@ -129,6 +132,9 @@ describe("fashion_mnist", () => {
     for (const v of sub.columns[1].data) counts[v]++;
     expect(counts[3]).toBe(1000);
     expect(counts.filter((c, i) => i !== 3).every((c) => c === 50)).toBe(true);
+    // the checker's defaults: path "" = default directory, n = row limit (0 = all)
+    const lim = await loadData("fashion_mnist", { split: "test", path: "", dominant: -1, others: 0, n: 7 }, ctx());
+    expect(lim.n).toBe(7);
     const sub2 = await loadData("fashion_mnist", { split: "test", dominant: 3, others: 50 }, ctx(5));
     expect(sub2.columns[1].data).toEqual(sub.columns[1].data);
   });
