@@ -40,7 +40,7 @@ describe("IR goldens", () => {
       const out = printIR(runPasses(r.ir!));
       const g = join(goldenDir, name);
       if (process.env.UPDATE_GOLDEN || !existsSync(g)) writeFileSync(g, out);
-      expect(out).toBe(readFileSync(g, "utf8"));
+      expect(out, `IR golden ${name} differs: if the spec/checker change is intended, run UPDATE_GOLDEN=1 npx vitest run test/ir and commit test/ir/golden`).toBe(readFileSync(g, "utf8"));
     });
   }
 

@@ -34,7 +34,7 @@ describe("semantic corpus", () => {
       const out = renderDiagnostics(r.diagnostics, new Map([[file, text]]));
       const exp = join(dir, f.replace(/\.gan$/, ".expected"));
       if (process.env.UPDATE_GOLDEN || !existsSync(exp)) writeFileSync(exp, out);
-      expect(out).toBe(readFileSync(exp, "utf8"));
+      expect(out, `${f}: rendered diagnostics differ; if intended, run UPDATE_GOLDEN=1 npx vitest run test/bad/semantic and review`).toBe(readFileSync(exp, "utf8"));
       const code = f.split("-")[0];
       expect(r.diagnostics.map((d) => d.code)).toContain(code);
       // errors mean no IR; warnings alone still give one
