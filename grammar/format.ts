@@ -13,6 +13,9 @@ export interface FormatResult {
 }
 
 const WIDTH = 100;
+
+/** Comments to print above a match arm (own-line comments between arms of a top-level match). Set per item. */
+let armComments = new Map<A.MatchArm, A.Comment[]>();
 const IND = "  ";
 
 // ---------- expressions ----------
@@ -124,7 +127,8 @@ function arm(a: A.MatchArm): string {
 /** Lay out a (top-level) expression starting at column `col` with continuation indent `ind`. */
 function layout(e: A.Expr, col: number, ind: string): string {
   const flat = expr(e);
-  if (col + flat.length <= WIDTH) return flat;
+  const hasArmComments = e.kind === "Match" && e.arms.some((a) => armComments.has(a));
+  if (col + flat.length <= WIDTH && !hasArmComments) return flat;
   if (e.kind === "Pipe") {
     // Flatten the left-nested chain and pack stages greedily, breaking before `|>`.
     const stages: A.Expr[] = [];
@@ -150,7 +154,11 @@ function layout(e: A.Expr, col: number, ind: string): string {
   }
   if (e.kind === "Match") {
     const inner = ind + IND;
-    return `match ${expr(e.scrutinee)} {\n${e.arms.map((a) => `${inner}${a.pattern ? a.pattern.name : "_"} => ${layout(a.value, inner.length + 5, inner)},`).join("\n")}\n${ind}}`;
+    const arms = e.arms.map((a) => {
+      const cs = (armComments.get(a) ?? []).map((c) => `${inner}${commentText(c)}\n`).join("");
+      return `${cs}${inner}${a.pattern ? a.pattern.name : "_"} => ${layout(a.value, inner.length + 5, inner)},`;
+    });
+    return `match ${expr(e.scrutinee)} {\n${arms.join("\n")}\n${ind}}`;
   }
   if (e.kind === "Binary" && (e.op === "+" || e.op === "-")) {
     // Break a long sum before each top-level + / -.
@@ -187,7 +195,8 @@ function paramType(t: A.ParamType): string {
 /** Header + a trailing expression: on one line when it fits, else the expression on the next lines. */
 function headed(header: string, body: A.Expr, ind: string): string {
   const flat = expr(body);
-  if (ind.length + header.length + 1 + flat.length <= WIDTH) return `${header} ${flat}`;
+  const forced = body.kind === "Match" && body.arms.some((a) => armComments.has(a));
+  if (ind.length + header.length + 1 + flat.length <= WIDTH && !forced) return `${header} ${flat}`;
   // Keep short heads (match, calls) on the header line; otherwise move the body down one indent.
   if (body.kind === "Match" || body.kind === "Call") return `${header} ${layout(body, ind.length + header.length + 1, ind)}`;
   const inner = ind + IND;
@@ -278,6 +287,17 @@ function items(list: A.Item[], ind: string, ctx: Ctx, from: number, to: number):
       emit(commentText(c), c.span.start.line, c.span.end.line);
     }
     // Comments inside the declaration (except nested when-blocks, which place their own) go just above it.
+    armComments = new Map();
+    const m = topMatch(it);
+    if (m) {
+      // Own-line comments just before an arm stay with that arm.
+      let prevEnd = m.scrutinee.span.end.offset;
+      for (const a of m.arms) {
+        const cs = take(ctx, (c) => c.span.start.offset > prevEnd && c.span.start.offset < a.span.start.offset);
+        if (cs.length) armComments.set(a, cs);
+        prevEnd = a.span.end.offset;
+      }
+    }
     const inner = it.kind === "When"
       ? take(ctx, (c) => c.span.start.offset > it.span.start.offset && c.span.start.offset < it.cond.span.end.offset)
       : take(ctx, (c) => c.span.start.offset > it.span.start.offset && c.span.start.offset < it.span.end.offset);
@@ -301,6 +321,18 @@ function items(list: A.Item[], ind: string, ctx: Ctx, from: number, to: number):
   return out;
 }
 
+/** The match expression that is a declaration's whole value, if any (its arms can carry comments). */
+function topMatch(it: A.Item): A.MatchExpr | null {
+  const v =
+    it.kind === "Let" || it.kind === "Loss" ? it.value
+    : it.kind === "Latent" ? it.dist
+    : it.kind === "Data" ? it.source
+    : it.kind === "Param" ? it.default
+    : it.kind === "Network" ? it.body
+    : null;
+  return v && v.kind === "Match" ? v : null;
+}
+
 export function format(text: string, file: string): FormatResult {
   try {
     const r = parse(text, file);
@@ -310,6 +342,7 @@ export function format(text: string, file: string): FormatResult {
     const body = items(r.spec.items, "", ctx, 0, text.length + 1);
     // Anything not placed (should not happen) is appended rather than lost.
     const rest = ctx.comments.filter((c) => !ctx.used.has(c)).map(commentText);
+    armComments = new Map();
     const out = (body + (rest.length ? rest.join("\n") + "\n" : "")).replace(/\n{3,}/g, "\n\n").replace(/^\n+/, "");
     return { text: out, diagnostics: r.diagnostics };
   } catch (err) {

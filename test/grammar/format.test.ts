@@ -46,6 +46,12 @@ describe("format", () => {
     expect(stripSpans(parse(out, "b.gan").spec)).toEqual(stripSpans(parse(src, "b.gan").spec));
   });
 
+  it("keeps own-line comments between match arms in place", () => {
+    const src = "loss l = match m {\n  a => 1,\n  // about b\n  b => 2,\n}\n";
+    const out = format(src, "m.gan").text!;
+    expect(out).toBe(src);
+  });
+
   it("returns null on syntax errors", () => {
     const r = format("param K: int 10", "e.gan");
     expect(r.text).toBeNull();

@@ -21,7 +21,10 @@ describe("golden ASTs", () => {
       const json = JSON.stringify(r.spec, null, 2) + "\n";
       const golden = join(root, "test/grammar/golden", basename(file, ".gan") + ".ast.json");
       if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, json);
-      expect(json).toBe(readFileSync(golden, "utf8"));
+      // A spec edit changes its golden: review, then regenerate with UPDATE_GOLDEN=1 npx vitest run test/grammar.
+      expect(json, `${file}: AST differs from ${golden} (regenerate with UPDATE_GOLDEN=1 if the spec changed on purpose)`).toBe(
+        readFileSync(golden, "utf8"),
+      );
     });
   }
 });
