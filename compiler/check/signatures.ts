@@ -344,7 +344,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   {
     name: "gmm",
     category: "data",
-    doc: "synthetic Gaussian mixture: columns x: Real[d], y: Index[k] (true component); ground truth saved",
+    doc: "synthetic Gaussian mixture: columns x: Real[d], y: Index[k] (true component); ground truth saved; seed defaults to the run's",
     signatures: [
       {
         params: [
@@ -354,7 +354,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("n", "int", { default: 10000, min: 1 }),
           P("symmetric", "bool", { default: false }),
           P("std", "real", { default: 1, min: 0, minExclusive: true }),
-          P("seed", "int", { default: 0 }),
+          P("seed", "int", { default: null }),
         ],
         returns: "data",
       },
@@ -371,7 +371,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("radius", "real", { default: 2, min: 0 }),
           P("std", "real", { default: 0.02, min: 0 }),
           P("n", "int", { default: 20000, min: 1 }),
-          P("seed", "int", { default: 0 }),
+          P("seed", "int", { default: null }),
         ],
         returns: "data",
       },
@@ -388,7 +388,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("spacing", "real", { default: 2, min: 0 }),
           P("std", "real", { default: 0.05, min: 0 }),
           P("n", "int", { default: 20000, min: 1 }),
-          P("seed", "int", { default: 0 }),
+          P("seed", "int", { default: null }),
         ],
         returns: "data",
       },
@@ -404,7 +404,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("split", "string", { oneOf: ["train", "test"], default: "train" }),
           P("path", "string", { default: "" }),
           P("dominant", "int", { default: -1, min: -1, max: 9 }),
-          P("others", "int", { default: 0, min: 0 }),
+          P("others", "int", { default: 1000, min: 0 }),
           P("n", "int", { default: 0, min: 0 }),
         ],
         returns: "data",
