@@ -4,13 +4,7 @@ import { createRng } from "../rng.ts";
 import { ArgReader, type Args } from "./args.ts";
 import { GancRuntimeError } from "../errors.ts";
 
-function mixtureDraw(
-  source: string,
-  n: number,
-  means: number[][],
-  std: number,
-  rng: Rng,
-): { x: Float32Array; y: Int32Array } {
+function mixtureDraw(n: number, means: number[][], std: number, rng: Rng): { x: Float32Array; y: Int32Array } {
   const k = means.length;
   const d = means[0].length;
   const x = new Float32Array(n * d);
@@ -20,7 +14,6 @@ function mixtureDraw(
     y[i] = c;
     for (let j = 0; j < d; j++) x[i * d + j] = means[c][j] + std * rng.normal();
   }
-  void source;
   return { x, y };
 }
 
@@ -85,15 +78,15 @@ export function gmm(args: Args, ctx: { rng: Rng }): Dataset {
   } else means = separatedMeans(k, d, sep, rng);
   const cov = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? std * std : 0)));
   const truth = { weights: new Array(k).fill(1 / k), means, covs: means.map(() => cov.map((r) => r.slice())) };
-  const ds = dataset("gmm", d, k, mixtureDraw("gmm", n, means, std, rng.fork("train")), truth);
-  ds.test = dataset("gmm", d, k, mixtureDraw("gmm", n, means, std, rng.fork("test")), truth);
+  const ds = dataset("gmm", d, k, mixtureDraw(n, means, std, rng.fork("train")), truth);
+  ds.test = dataset("gmm", d, k, mixtureDraw(n, means, std, rng.fork("test")), truth);
   return ds;
 }
 
 function centersDataset(source: string, centers: number[][], std: number, n: number, rng: Rng): Dataset {
   const truth = { centers, std };
-  const ds = dataset(source, 2, centers.length, mixtureDraw(source, n, centers, std, rng.fork("train")), truth);
-  ds.test = dataset(source, 2, centers.length, mixtureDraw(source, n, centers, std, rng.fork("test")), truth);
+  const ds = dataset(source, 2, centers.length, mixtureDraw(n, centers, std, rng.fork("train")), truth);
+  ds.test = dataset(source, 2, centers.length, mixtureDraw(n, centers, std, rng.fork("test")), truth);
   return ds;
 }
 

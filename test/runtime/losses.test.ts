@@ -33,7 +33,7 @@ describe("losses", () => {
       q = [0.5, 0.5];
     const klh = 0.2 * Math.log(0.2 / 0.5) + 0.8 * Math.log(0.8 / 0.5);
     expect((await v(L.kl(tf.tensor([p]), tf.tensor([q]))))[0]).toBeCloseTo(klh, 5);
-    const m = [0.35, 0.65];
+    // m = (p + q) / 2 = [0.35, 0.65]
     const jsh =
       0.5 * (0.2 * Math.log(0.2 / 0.35) + 0.8 * Math.log(0.8 / 0.65)) +
       0.5 * (0.5 * Math.log(0.5 / 0.35) + 0.5 * Math.log(0.5 / 0.65));
