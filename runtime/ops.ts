@@ -80,7 +80,9 @@ export function broadcastShapes(...shapes: number[][]): number[] {
 
 function broadcastTo(x: Tensor, shape: number[]): Tensor {
   if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
-  return tf.broadcastTo(x, shape);
+  // not tf.broadcastTo: it runs as Tile, whose gradient is one slice + add per repeat (1000 ops for a batch of
+  // 1000); adding zeros broadcasts the same way and its gradient is a single sum over the broadcast axes
+  return tf.add(x, tf.zeros(shape, x.dtype));
 }
 
 /** numpy matmul on the trailing dims with broadcast batch dims; `aVec` / `bVec` mark a rank-1 operand (its trailing
