@@ -161,11 +161,30 @@ update v: G, z.means minimizes l with sgd(lr=0.1)
     const r = run(BASE + "train { repeat_d_step 5 }\n");
     expect(r.ir!.train).toMatchObject({ batch: 64, steps: 1000, epochs: null, schedule: "alternating", seed: 0, logEvery: 100, checkpointEvery: 1000 });
     expect(r.ir!.updates.map((u) => u.repeat)).toEqual([5, 1]);
-    const gat = check(parse(readFileSync(join(root, "specs/gat_gmm.gan"), "utf8"), "gat_gmm.gan").spec).ir!;
+    // weights read by a called network belong to the caller's group; constrained ones are projected
+    const gat = run(`model t
+data x: Real[2] = gmm(k=2, d=2)
+latent y ~ Categorical(2)
+latent e ~ Normal(0, 1, dim=2)
+weights mu: Real[2, 2] init data_points(x)
+weights L: Real[2, 2, 2] init eye
+weights A: Real[2, 2, 2] init zeros constrain sym_eig_below(0.99)
+weights b: Real[2, 2] init zeros
+weights c: Real[2] init zeros
+generator G(y: Index[2], e: Real[2]) -> Real[2] = L[y] @ e + mu[y]
+network Phi(x: Real[2]) -> Real[2] = 0.5 * quadform(A, x) + b @ x + c
+discriminator D(x: Real[2]) -> Real = -logsumexp(-5 * Phi(x)) / 5
+loss w2 = E[x] D(x) + E[y, e] sum(G(y, e) * G(y, e))
+update d_step: D maximizes w2 with sgd(lr=0.01)
+update g_step: G minimizes w2 with sgd(lr=0.001)
+train { schedule simultaneous }
+`).ir!;
     expect(gat.updates.map((u) => [u.name, u.project, u.groups[0].vars])).toEqual([
       ["d_step", ["A"], ["A", "b", "c"]],
       ["g_step", [], ["L", "mu"]],
     ]);
+    expect(gat.train.schedule).toBe("simultaneous");
+    expect(gat.sampler!.graph.values.map((v) => v.op)).toEqual(["latent", "latent", "fold_call"]);
   });
 });
 
