@@ -98,8 +98,21 @@ update v: G minimizes l with sgd(lr=0.1)
   });
 
   it("maps a network over extra leading dims (each(z) -> K fakes per example)", () => {
-    const src = readFileSync(join(root, "specs/pcm_gan.gan"), "utf8");
-    const r = check(parse(src, "pcm_gan.gan").spec);
+    const r = run(`model t
+data x: Real[2] = gmm(k=4, d=2)
+latent z ~ GaussianMixture(4, 4, means=learn(uniform(-1, 1)), scale=learn(1.0), cov="full")
+generator G(z: Real[4]) -> Real[2] = z |> mlp([16]) |> dense(2)
+discriminator D(x: Real[2]) -> Logit = x |> mlp([16]) |> dense(1)
+head C(x: Real[2]) -> Simplex[4] = x |> dense(4) |> softmax()
+let fakes = G(each(z))
+loss adv = E[x, z] mean(C(x) * (log_sigmoid(D(x)) + log_sigmoid(-D(fakes))))
+loss mi = -mutual_info(responsibilities(each(z)), C(fakes))
+update d_step: D maximizes adv with adam(lr=0.001)
+update g_step: G, C, z.means, z.scale minimizes adv with adam(lr=0.001)
+update p_step: C, z.means, z.scale minimizes mi with adam(lr=0.001)
+`);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.ir!.losses.find((l) => l.name === "mi")!.uses.priorParams).toEqual(["z.means", "z.scale"]);
     const adv = r.ir!.losses.find((l) => l.name === "adv")!;
     const calls = adv.graph.values.filter((v) => v.op === "fold_call");
     expect(calls.map((c) => [c.attrs.network, c.attrs.mapDims, c.type.shape])).toEqual([
