@@ -466,14 +466,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
       at(ir.train.span),
       "async function trainStep(step: number): Promise<Record<string, number>> {",
       "const cols = batcher.next();",
-      "const batch: Batch = {",
+      "// per-binding shapes (and int labels); the tidy frees the intermediates",
+      "const batch: Batch = tf.tidy(() => ({",
       ...data.bindings.map((b) => {
         const shape = [-1, ...b.type.shape];
         const cast = b.type.elem === "int" ? `, "int32"` : "";
         const col = `cols[${b.column}]!`;
         return `${str(b.name)}: ${cast ? `tf.cast(tf.reshape(${col}, ${lit(shape)})${cast})` : `tf.reshape(${col}, ${lit(shape)})`},`;
       }),
-      "};",
+      "}));",
       "const n = batcher.batchSize;",
       "const values: Record<string, Tensor> = {};",
       "const lines: Record<string, [string, string]> = {};",

@@ -121,6 +121,36 @@ describe("gat_gmm learns the mixture means", () => {
   });
 });
 
+describe("mixture_gan and pcm_gan (2-D defaults) run with flat memory", () => {
+  for (const spec of ["mixture_gan", "pcm_gan"]) {
+    it(spec, async () => {
+      const mod = await compileSpec(spec);
+      const prog = await mod.createProgram(ctx());
+      let n2 = 0;
+      for (let s = 0; s < 8; s++) {
+        const l = await prog.trainStep(s);
+        expect(Object.keys(l).sort()).toEqual(prog.meta.updates.map((u) => u.name).sort());
+        for (const v of Object.values(l)) expect(Number.isFinite(v)).toBe(true);
+        if (s === 2) n2 = rt.tf.memory().numTensors;
+      }
+      expect(rt.tf.memory().numTensors).toBe(n2);
+      const x = prog.sample(5, prog.meta.components ? { component: 1 } : {});
+      expect(x.shape).toEqual([5, 2]);
+      x.dispose();
+      if (spec === "pcm_gan") {
+        expect(prog.meta.components).toBe(4);
+        expect(() => prog.sample(2, { component: 4 })).toThrow(rt.GancRuntimeError);
+        const probe = rt.tf.zeros([3, 2]);
+        const p = prog.assign!(probe);
+        expect(p.shape).toEqual([3, 4]);
+        const sums = (await rt.tf.sum(p, 1).array()) as number[];
+        for (const v of sums) expect(v).toBeCloseTo(1, 4);
+        rt.tf.dispose([probe, p]);
+      }
+    });
+  }
+});
+
 describe("runtime errors name the loss and the spec line", () => {
   it("a NaN loss throws GancRuntimeError with the spec line", async () => {
     const ir = vanillaIR({ hidden: 8, dataArgs: { modes: 8, radius: 2, std: 0.02, n: 300 } });
