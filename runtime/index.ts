@@ -22,4 +22,4 @@ export { loadData, createBatcher, sampleRows } from "./data/index.ts";
 // --- other helpers' modules (one line each; add here, do not reorder the lines above) ---
 export * as ops from "./ops.ts";
 export * from "./program.ts";
-// export * as metrics from "./metrics/index.ts";   (lead: add when runtime/metrics/index.ts exists)
+export * as metrics from "./metrics/index.ts";
