@@ -23,6 +23,9 @@ export function formatError(e: unknown): string {
   }
   if (e instanceof Error && (e.name === "MetricError" || e.name === "GancRuntimeError")) return `error: ${e.message}\n`;
   const msg = e instanceof Error ? e.message : String(e);
+  const kernel = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(msg);
+  if (kernel)
+    return `error: the ${kernel[2]} backend has no ${kernel[1]} kernel, which this model needs\n  = hint: try --backend cpu (slower, complete) or webgpu\n`;
   return `error: internal error: ${msg}\n${process.env.GANC_DEBUG && e instanceof Error ? e.stack + "\n" : ""}`;
 }
 
