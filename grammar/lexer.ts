@@ -1,7 +1,8 @@
 // The .gan lexer (chevrotain). Token names are stable: the parser, the formatter and error messages use them.
 // Malformed lexemes (unterminated strings/comments, invalid numbers) are real tokens so that the front end can
 // report them with a precise span and keep going; parse() turns them into diagnostics.
-import { createToken, Lexer, type TokenType, type CustomPatternMatcherFunc } from "chevrotain";
+import type { TokenType, CustomPatternMatcherFunc } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.ts";
 
 /** Any identifier or keyword: used where keywords are allowed as plain names (named arguments such as `head=C`). */
 export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA });

@@ -1,5 +1,6 @@
 // Human error messages for chevrotain's recognition errors: say what was expected, where, and what was found.
-import { EOF, tokenLabel, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF, tokenLabel } from "./chevrotain.ts";
 
 /** What a rule is, for "expected ... in <rule>" and "expected <rule>" messages. */
 export const RULE_DESCRIPTIONS: Record<string, string> = {

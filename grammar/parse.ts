@@ -1,5 +1,6 @@
 // parse(text, file): lex, turn malformed lexemes into diagnostics, parse with recovery, never throw.
-import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
+import { EOF } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import { getParser, NestingTooDeep } from "./parser.ts";
 import type { Comment, Spec } from "./ast.ts";

@@ -1,7 +1,8 @@
 // The .gan parser: chevrotain EmbeddedActionsParser that builds the AST (grammar/ast.ts) directly, with spans.
 // The grammar follows the EBNF in docs/language.md rule for rule. Error recovery (single-token insertion/deletion
 // and re-sync between declarations) is chevrotain's; failed sub-parts become `Error` expressions or empty names.
-import { EmbeddedActionsParser, EOF, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import type * as A from "./ast.ts";
 import type { Position, Span } from "../compiler/diagnostics/diagnostic.ts";
