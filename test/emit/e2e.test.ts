@@ -151,6 +151,26 @@ describe("mixture_gan and pcm_gan (2-D defaults) run with flat memory", () => {
   }
 });
 
+describe("plugin loss primitives", () => {
+  it("mmd_ring imports its plugin by resolved path (a string literal) and trains through it", async () => {
+    const { compileFileWithPlugins } = await import("../../compiler/plugins/compile.ts");
+    const r = await compileFileWithPlugins(join(ROOT, "examples/plugins/mmd_ring.gan"));
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const imports = r.ts!.split("\n").filter((l) => l.startsWith("import "));
+    expect(imports).toEqual([
+      'import * as rt from "ganc/runtime";',
+      `import * as plugin_0 from ${JSON.stringify(join(ROOT, "examples/plugins/mmd.ts"))};`,
+    ]);
+    expect(r.ts).toContain('rt.ops.callPluginLoss(plugin_0, "mmd2_rbf"');
+    const mod = await load("mmd_ring", r.ts!);
+    const prog = await mod.createProgram(ctx());
+    const a = await prog.trainStep(0);
+    const b = await prog.trainStep(1);
+    expect(Number.isFinite(a["g_step"])).toBe(true);
+    expect(b["g_step"]).not.toBe(a["g_step"]);
+  });
+});
+
 describe("runtime errors name the loss and the spec line", () => {
   it("a NaN loss throws GancRuntimeError with the spec line", async () => {
     const ir = vanillaIR({ hidden: 8, dataArgs: { modes: 8, radius: 2, std: 0.02, n: 300 } });
