@@ -236,12 +236,28 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
       const n = ck.network(head);
       if (n && n.role !== "head") ck.error("E0405", `${v.name}: \`${head}\` is a ${n.role}, not a head (-> Simplex[K])`, m.span);
     }
+    const problem = metricProblem(ck, v.name, v.args);
+    if (problem) ck.error("E0405", `${v.name}: ${problem}`, m.span);
     const labels = v.args.labels;
     if (typeof labels === "string" && ck.dataType(labels)?.tag !== "index")
       ck.error("E0405", `${v.name}: labels \`${labels}\` must be an Index[K] data binding`, m.span);
     ev.metrics.push(metric);
   }
   return ev;
+}
+
+/** What a metric needs from the rest of the spec (a generator, a GMM latent, a synthetic source). */
+function metricProblem(ck: Checker, name: string, args: Record<string, unknown>): string | null {
+  const gen = ck.networkOrder.find((n) => n.role === "generator");
+  if (["samples", "ndb", "modes", "cfd"].includes(name) && !gen) return "needs a generator network (role generator)";
+  if (name === "samples" && args.per_component !== undefined && gen) {
+    const gmm = gen.inputs.some((i) => ck.latents.get(i.name)?.dist.kind === "gaussian_mixture");
+    if (!gmm) return `per_component needs the generator \`${gen.name}\` to take a GaussianMixture latent`;
+  }
+  const sources = ck.data.map((d) => d.source);
+  if (name === "modes" && !sources.some((s) => s === "ring" || s === "grid")) return "needs ring or grid data (known modes)";
+  if (name === "gmm_recovery" && !sources.includes("gmm")) return "needs gmm data (known ground truth)";
+  return null;
 }
 
 /** Warn about learnable parameters that no update touches (networks used by some loss, weights, priors). */

@@ -265,3 +265,17 @@ describe("robustness", () => {
     expect(codes(r)).toEqual(["E0203", "E0310", "E0404"]);
   });
 });
+
+describe("evaluate", () => {
+  it("checks what each metric needs from the spec", () => {
+    const r = run(BASE + "evaluate every 100 steps { samples(per_component=4); gmm_recovery(means=W); modes() }\nweights W: Real[2, 2]\nupdate w: W minimizes g_loss with sgd(lr=0.1)\n");
+    expect(r.diagnostics.map((d) => [d.code, d.message.split(":")[0]])).toEqual([
+      ["E0405", "samples"],
+      ["E0405", "gmm_recovery"],
+      ["E0402", "loss `g_loss` does not depend on `W`, so `w` cannot update it"],
+    ]);
+    const ok = run(BASE + "evaluate every 100 steps { samples(n=10); modes(); ndb(bins=10) }\n");
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.ir!.evaluate).toMatchObject({ every: 100, metrics: [{ name: "samples", args: { n: 10 } }, { name: "modes", args: { samples: 10000 } }, { name: "ndb", args: { bins: 10, samples: 10000, significance: 0.05 } }] });
+  });
+});
