@@ -91,17 +91,17 @@ describe("kill and resume", () => {
   it("SIGKILL mid-run, then --resume: metrics.jsonl equals an uninterrupted run", async () => {
     const full = tmp("kfull"), killed = tmp("kkill");
     const child = run([killed, "fresh", "60"]);
+    // wait for the first checkpoint, then kill hard (before anything else loads this process's event loop)
+    const ck = join(killed, "checkpoints");
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60000 && listCheckpoints(ck).length === 0) await new Promise((r) => setTimeout(r, 20));
+    child.child.kill("SIGKILL");
+    expect(await child).toBe(null); // killed by the signal, not finished
     // reference run in this process (same module options as the child, no sleep)
     await trainRun({
       module: makeTinyModule({ steps: 60, logEvery: 3, checkpointEvery: 7, evaluateEvery: 20 }),
       runDir: full, backend: "wasm", quiet: true, handleSigint: false,
     });
-    // wait for the first checkpoint, then kill hard
-    const ck = join(killed, "checkpoints");
-    const t0 = Date.now();
-    while (Date.now() - t0 < 20000 && listCheckpoints(ck).length === 0) await new Promise((r) => setTimeout(r, 20));
-    child.child.kill("SIGKILL");
-    expect(await child).toBe(null); // killed by the signal, not finished
     const at = listCheckpoints(ck)[0]!;
     expect(at).toBeGreaterThanOrEqual(7);
     expect(at).toBeLessThan(60);
