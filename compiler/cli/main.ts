@@ -2,37 +2,37 @@
 // `register(program)`. Exit codes: 0 ok, 1 errors in the input (diagnostics, failed training), 2 usage errors.
 import { Command } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
-import { registerCheck } from "./commands/check.ts";
-import { registerFmt } from "./commands/fmt.ts";
-import { registerCompile } from "./commands/compile.ts";
-import { registerTrain } from "./commands/train.ts";
-import { registerSample } from "./commands/sample.ts";
-import { registerEval } from "./commands/eval.ts";
-import { registerAssign } from "./commands/assign.ts";
-import { registerList } from "./commands/list.ts";
+// Commands are loaded lazily: `ganc check` must not pay for loading TensorFlow.js and the emitter. When argv names
+// one command only that module is imported; help, --version and unknown commands load them all.
+type Register = (program: Command) => void;
+const commandModules: Record<string, () => Promise<Register>> = {
+  check: async () => (await import("./commands/check.ts")).registerCheck as unknown as Register,
+  fmt: async () => (await import("./commands/fmt.ts")).registerFmt as unknown as Register,
+  compile: async () => (await import("./commands/compile.ts")).registerCompile as unknown as Register,
+  train: async () => (await import("./commands/train.ts")).registerTrain as unknown as Register,
+  sample: async () => (await import("./commands/sample.ts")).registerSample as unknown as Register,
+  eval: async () => (await import("./commands/eval.ts")).registerEval as unknown as Register,
+  assign: async () => (await import("./commands/assign.ts")).registerAssign as unknown as Register,
+  list: async () => (await import("./commands/list.ts")).registerList as unknown as Register,
+};
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command()
     .name("ganc")
     .description("Compiler for .gan adversarial-model specs: check, format, compile to TypeScript, train, evaluate")
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  registerCheck(program);
-  registerFmt(program);
-  registerCompile(program);
-  registerTrain(program);
-  registerSample(program);
-  registerEval(program);
-  registerAssign(program);
-  registerList(program);
+  const requested = argv[2];
+  const names = requested !== undefined && requested in commandModules ? [requested] : Object.keys(commandModules);
+  for (const name of names) (await commandModules[name]!())(program);
   return program;
 }
 
 async function main(): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(process.argv);
   try {
     await program.parseAsync(process.argv);
   } catch (err: unknown) {
