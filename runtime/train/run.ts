@@ -106,6 +106,12 @@ async function snapshot(program: Program): Promise<NamedArrays> {
 
 /** Overwrite a fresh program's parameters, batchnorm state and optimizer states with a checkpoint's arrays. */
 export function restoreProgram(program: Program, arrays: NamedArrays): void {
+  const missing = program.store.names().filter((n) => !(`param/${n}` in arrays));
+  if (missing.length)
+    throw new GancRuntimeError(`checkpoint lacks parameter(s) ${missing.slice(0, 5).join(", ")} of the program`, {
+      code: "checkpoint",
+      hint: "the trainer was recompiled with a different spec or overrides since this checkpoint",
+    });
   const opt: Record<string, NamedArrays> = {};
   for (const [key, a] of Object.entries(arrays)) {
     const slash = key.indexOf("/");
@@ -122,7 +128,9 @@ export function restoreProgram(program: Program, arrays: NamedArrays): void {
         throw new GancRuntimeError(`checkpoint shape [${a.shape}] for "${rest}" differs from the program's [${v.shape}]`, {
           code: "checkpoint",
         });
-      v.assign(tf.tensor(a.data, a.shape, "float32"));
+      const t = tf.tensor(a.data, a.shape, "float32");
+      v.assign(t);
+      t.dispose();
     } else if (kind === "opt") {
       const s2 = rest.indexOf("/");
       const u = rest.slice(0, s2);

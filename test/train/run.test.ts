@@ -112,3 +112,13 @@ describe("kill and resume", () => {
     expect(evals(killed)).toEqual(evals(full));
   }, 120_000);
 });
+
+describe("restoreProgram", () => {
+  it("rejects a checkpoint from a different program", async () => {
+    const a = tmp("rp");
+    await trainRun({ module: makeTinyModule({ steps: 2, evaluateEvery: null }), runDir: a, backend: "wasm", quiet: true, evaluate: false });
+    // same model name, but with a head: the checkpoint lacks C's parameters
+    const err = await trainRun({ module: makeTinyModule({ steps: 4, head: true }), runDir: a, backend: "wasm", quiet: true, resume: true }).catch((e) => e);
+    expect(err.message).toMatch(/checkpoint lacks parameter\(s\) C\/dense_0\/kernel/);
+  });
+});
