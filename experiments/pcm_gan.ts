@@ -1,0 +1,209 @@
+// Experiment 4 (issue 6): PCM-GAN's head as a clusterer, on a 2-D GMM and on Fashion-MNIST, and the imbalanced
+// Fashion-MNIST case (one dominant class) compared with the vanilla GAN and GM-GAN by NDB/K.
+//
+//   npx tsx experiments/pcm_gan.ts [--quick] [--part gmm|fashion|imbalanced|all] [--out DIR]
+//
+// 2-D GMM (K = 4, sep 4, unit std): shared and stand-alone heads, marginal and literal-MI consistency. Scores on
+// 10,000 held-out points: Hungarian accuracy and NMI of argmax C(x) against the true components, next to chance
+// (1/K), the same head before training (a random head on well-separated blobs is already far above chance), k-means
+// on the raw points and the Bayes rule with the true parameters.
+// Fashion-MNIST (K = 10): accuracy and NMI of the head on the 10,000 test images.
+// Imbalanced: class `dominant` (default 1, "Trouser", as in the paper's imbalanced-MNIST figure) keeps its 6,000
+// training images, the others 1,000 each; NDB/K and JS of 5,000 generated samples over K = 100 bins of that
+// training set. The vanilla GAN is gm_gan.gan with K = 1, c = 0, sigma = 1 (z ~ N(0, I), same MLPs as GM-GAN).
+// --quick: gmm 600 steps, Fashion 60 steps, imbalanced 200 steps (full: the specs' defaults, 3000 / 2000 / 3000).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { cpus } from "node:os";
+import { kmeans } from "../runtime/metrics/kmeans.ts";
+import { clusterAccuracy, nmi } from "../runtime/metrics/clustering.ts";
+import { ndbBins, ndbEvaluate } from "../runtime/metrics/ndb.ts";
+import { imageGrid, writePng } from "../runtime/report/png.ts";
+import {
+  buildProgram,
+  disposeProgram,
+  headScores,
+  heldOut,
+  loadTrained,
+  mdTable,
+  parseArgs,
+  samplesOf,
+  trainSpec,
+} from "./lib-b/run.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const PCM = join(ROOT, "specs/pcm_gan.gan");
+const GM = join(ROOT, "specs/gm_gan.gan");
+const args = parseArgs(process.argv.slice(2));
+const quick = args.quick === true;
+const part = String(args.part ?? "all");
+const outDir = resolve(String(args.out ?? join(ROOT, "experiments/pcm_gan.out")));
+const seed = Number(args.seed ?? 0);
+const dominant = Number(args.dominant ?? 1);
+const STEPS = {
+  gmm: Number(args["gmm-steps"] ?? (quick ? 600 : 3000)),
+  fashion: Number(args["fashion-steps"] ?? (quick ? 60 : 2000)),
+  imbalanced: Number(args["imbalanced-steps"] ?? (quick ? 200 : 3000)),
+};
+const sections: string[] = [];
+const results: Record<string, unknown> = { quick, seed, steps: STEPS };
+const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, "_");
+
+async function gmmPart(): Promise<void> {
+  const variants: { name: string; set: Record<string, string | number> }[] = [
+    { name: "shared, marginal", set: { shared: "true", consistency: "marginal" } },
+    { name: "stand-alone, marginal", set: { shared: "false", consistency: "marginal" } },
+    { name: "shared, literal_mi", set: { shared: "true", consistency: "literal_mi" } },
+  ];
+  const rows: (string | number)[][] = [];
+  const out: unknown[] = [];
+  let refRows: (string | number)[][] = [];
+  for (const v of variants) {
+    const dir = join(outDir, "runs", `gmm_${slug(v.name)}`);
+    // the untrained head: same seed, so the same initial weights as the run below
+    const p0 = await buildProgram(PCM, { set: v.set, dir: join(dir, "init"), seed });
+    const s0 = await headScores(p0);
+    disposeProgram(p0);
+    const t0 = Date.now();
+    const summary = await trainSpec(PCM, { set: v.set, steps: STEPS.gmm, out: dir, seed });
+    const run = await loadTrained(dir);
+    const s1 = await headScores(run.program);
+    const K = run.program.meta.components!;
+    rows.push([v.name, summary.steps, s0.accuracy, s0.nmi, s1.accuracy, s1.nmi, `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
+    out.push({ variant: v.name, set: v.set, steps: summary.steps, init: s0, trained: s1, steps_per_s: summary.steps_per_s });
+    console.error(`gmm ${v.name}: acc ${s0.accuracy.toFixed(3)} -> ${s1.accuracy.toFixed(3)}, nmi ${s0.nmi.toFixed(3)} -> ${s1.nmi.toFixed(3)}`);
+    if (!refRows.length) refRows = references(run.program, K);
+    disposeProgram(run.program);
+  }
+  results.gmm = out;
+  sections.push(
+    `### 2-D GMM (K = 4, sep = 4, unit std; 10,000 held-out points)\n\n` +
+      mdTable(["head", "steps", "acc (init)", "NMI (init)", "acc (trained)", "NMI (trained)", "wall"], rows) +
+      "\n\nReferences on the same points:\n\n" +
+      mdTable(["reference", "acc", "NMI"], refRows),
+  );
+}
+
+/** Chance, k-means on the raw points and the Bayes rule (nearest true mean: equal weights, shared iso cov). */
+function references(program: import("../runtime/program.ts").Program, K: number): (string | number)[][] {
+  const h = heldOut(program);
+  const n = Math.min(10000, h.n);
+  const d = h.x.shape.reduce((a, b) => a * b, 1);
+  const X = Float64Array.from(h.x.data.subarray(0, n * d));
+  const truth = Array.from(h.y!.data.subarray(0, n));
+  const km = kmeans(X, n, d, K, { seed, inits: 10 });
+  const kmLab = Array.from(km.labels);
+  const means = (program.data.truth as { means: number[][] }).means;
+  const bayes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let b = 0, bd = Infinity;
+    means.forEach((m, k) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (X[i * d + j]! - m[j]!) ** 2;
+      if (s < bd) (bd = s), (b = k);
+    });
+    bayes.push(b);
+  }
+  return [
+    ["chance (1/K)", 1 / K, 0],
+    ["k-means on x (10 restarts)", clusterAccuracy(kmLab, truth).accuracy, nmi(kmLab, truth)],
+    ["Bayes rule, true parameters", clusterAccuracy(bayes, truth).accuracy, nmi(bayes, truth)],
+  ];
+}
+
+async function fashionPart(): Promise<void> {
+  const rows: (string | number)[][] = [];
+  const out: unknown[] = [];
+  for (const shared of ["true", "false"]) {
+    const set = { dataset: "fashion", K: 10, shared };
+    const name = shared === "true" ? "shared" : "stand-alone";
+    const dir = join(outDir, "runs", `fashion_${name}`);
+    const t0 = Date.now();
+    const summary = await trainSpec(PCM, { set, steps: STEPS.fashion, out: dir, seed });
+    const run = await loadTrained(dir);
+    const s = await headScores(run.program);
+    await componentGrid(run.program, join(outDir, `pcm_fashion_${name}-components.png`));
+    rows.push([name, summary.steps, s.accuracy, s.nmi, summary.steps_per_s.toFixed(2), `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
+    out.push({ head: name, steps: summary.steps, ...s, steps_per_s: summary.steps_per_s });
+    console.error(`fashion ${name}: acc ${s.accuracy.toFixed(3)} nmi ${s.nmi.toFixed(3)}`);
+    disposeProgram(run.program);
+  }
+  results.fashion = out;
+  sections.push(
+    `### Fashion-MNIST (K = 10; 10,000 test images; chance 0.1)\n\n` +
+      mdTable(["head", "steps", "acc", "NMI", "steps/s", "wall"], rows),
+  );
+}
+
+async function componentGrid(program: import("../runtime/program.ts").Program, path: string): Promise<void> {
+  const K = program.meta.components ?? 1;
+  const per = 10;
+  const parts: Float32Array[] = [];
+  for (let k = 0; k < K; k++) parts.push(await samplesOf(program, per, k));
+  const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) (all.set(p, off), (off += p.length));
+  writePng(path, imageGrid(all, K * per, 28, 28, 1, per, [-1, 1]));
+}
+
+async function imbalancedPart(): Promise<void> {
+  const variants: { name: string; spec: string; set: Record<string, string | number> }[] = [
+    { name: "vanilla (gm_gan K=1, c=0, sigma=1)", spec: GM, set: { K: 1, c: 0, sigma: 1, dominant } },
+    { name: "GM-GAN static", spec: GM, set: { mode: "static", dominant } },
+    { name: "GM-GAN dynamic", spec: GM, set: { mode: "dynamic", dominant } },
+    { name: "PCM-GAN shared", spec: PCM, set: { dataset: "fashion", K: 10, shared: "true", dominant } },
+  ];
+  const rows: (string | number)[][] = [];
+  const out: unknown[] = [];
+  let bins: ReturnType<typeof ndbBins> | null = null;
+  const nGen = 5000;
+  for (const v of variants) {
+    const dir = join(outDir, "runs", `imb_${slug(v.name)}`);
+    const t0 = Date.now();
+    const summary = await trainSpec(v.spec, { set: v.set, steps: STEPS.imbalanced, out: dir, seed });
+    const run = await loadTrained(dir);
+    const p = run.program;
+    const xc = p.data.columns[p.meta.sampleSpace.column]!;
+    const d = xc.shape.reduce((a, b) => a * b, 1);
+    if (!bins) {
+      // bins on (a random-order prefix of) the imbalanced training set every model was trained on
+      const nRef = Math.min(quick ? 5000 : 15000, p.data.n);
+      bins = ndbBins({ data: Float32Array.from(xc.data.subarray(0, nRef * d)), n: nRef, d }, { bins: 100, seed, kmeans: { inits: 1 } });
+    }
+    const s = await samplesOf(p, nGen);
+    const r = ndbEvaluate(bins, { data: s, n: nGen, d });
+    // the dominant class's share among generated samples, judged by the bins' training labels (majority vote)
+    rows.push([v.name, summary.steps, r.ndbOverK, r.js, `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
+    out.push({ model: v.name, set: v.set, steps: summary.steps, ndb_k: r.ndbOverK, js: r.js });
+    console.error(`imbalanced ${v.name}: NDB/K ${r.ndbOverK.toFixed(3)} JS ${r.js.toFixed(4)}`);
+    await componentGrid(p, join(outDir, `imb_${slug(v.name)}-components.png`));
+    disposeProgram(p);
+  }
+  results.imbalanced = out;
+  sections.push(
+    `### Imbalanced Fashion-MNIST (class ${dominant} whole, others 1,000 each; NDB over K = 100 bins of the training set, ${nGen} samples)\n\n` +
+      mdTable(["model", "steps", "NDB/K", "JS", "wall"], rows),
+  );
+}
+
+async function main(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const t0 = Date.now();
+  if (part === "all" || part === "gmm") await gmmPart();
+  if (part === "all" || part === "fashion") await fashionPart();
+  if (part === "all" || part === "imbalanced") await imbalancedPart();
+  const cmd = `npx tsx experiments/pcm_gan.ts${quick ? " --quick" : ""}${part !== "all" ? ` --part ${part}` : ""}`;
+  const md =
+    `Command: \`${cmd}\`; machine: ${cpus().length} cores (${cpus()[0]?.model ?? "cpu"}), backend wasm; seed ${seed}; ` +
+    `steps: gmm ${STEPS.gmm}, fashion ${STEPS.fashion}, imbalanced ${STEPS.imbalanced}; total ${((Date.now() - t0) / 1000).toFixed(0)} s.\n\n` +
+    sections.join("\n\n") +
+    "\n";
+  writeFileSync(join(outDir, `results${part === "all" ? "" : "-" + part}.md`), md);
+  writeFileSync(join(outDir, `results${part === "all" ? "" : "-" + part}.json`), JSON.stringify(results, null, 2));
+  console.log(md);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
