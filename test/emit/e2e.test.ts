@@ -171,6 +171,29 @@ describe("plugin loss primitives", () => {
   });
 });
 
+describe("schedule: every and repeat", () => {
+  it("runs an update only on its steps, and repeats n_critic updates within a step", async () => {
+    const ir = vanillaIR({ hidden: 8, dataArgs: { modes: 8, radius: 2, std: 0.02, n: 300 } });
+    ir.updates[0]!.repeat = 3; // d_step three times per step
+    ir.updates[1]!.every = 2; // g_step on even steps
+    const r = await emit(ir);
+    expect(r.diagnostics).toEqual([]);
+    const mod = await load("schedule", r.code);
+    const prog = await mod.createProgram(ctx());
+    const dVar = prog.store.get("D/dense_0/bias");
+    const gVar = prog.store.get("G/dense_0/bias");
+    const snap = async () => [Array.from(await dVar.data()), Array.from(await gVar.data())] as const;
+    const [d0, g0] = await snap();
+    expect(Object.keys(await prog.trainStep(0)).sort()).toEqual(["d_step", "g_step"]);
+    const [d1, g1] = await snap();
+    expect(d1).not.toEqual(d0);
+    expect(g1).not.toEqual(g0);
+    expect(Object.keys(await prog.trainStep(1))).toEqual(["d_step"]);
+    const [, g2] = await snap();
+    expect(g2).toEqual(g1); // G untouched on an odd step
+  });
+});
+
 describe("runtime errors name the loss and the spec line", () => {
   it("a NaN loss throws GancRuntimeError with the spec line", async () => {
     const ir = vanillaIR({ hidden: 8, dataArgs: { modes: 8, radius: 2, std: 0.02, n: 300 } });
