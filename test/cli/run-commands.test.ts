@@ -118,6 +118,8 @@ describe("train --resume / sample / eval / assign", () => {
     expect(await runTrain("x.gan", trainOpts({ steps: 1, epochs: 1 }), a.io)).toBe(2);
     expect(await runTrain(undefined, trainOpts({}), a.io)).toBe(2);
     expect(await runTrain("x.gan", trainOpts({ resume: dir }), a.io)).toBe(2);
+    expect(await runTrain(undefined, trainOpts({ resume: dir, seed: 3 }), a.io)).toBe(2);
+    expect(a.o.err).toMatch(/do not pass a spec, --set, --plugin or --seed/);
     expect(await runTrain(undefined, trainOpts({ resume: join(dir, "nope") }), a.io)).toBe(2);
     const b = io();
     expect(await runEval(join(dir, "nope"), { backend: "wasm" }, b.io)).toBe(1);

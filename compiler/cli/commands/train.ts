@@ -46,8 +46,8 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
     io.err("error: give either --steps or --epochs, not both\n");
     return 2;
   }
-  if (o.resume && (spec || Object.keys(o.set).length || o.plugin.length)) {
-    io.err("error: --resume RUNDIR uses RUNDIR/spec.gan and overrides.json; do not pass a spec, --set or --plugin\n");
+  if (o.resume && (spec || Object.keys(o.set).length || o.plugin.length || o.seed !== undefined)) {
+    io.err("error: --resume RUNDIR continues with RUNDIR/spec.gan, overrides.json and the run's seed; do not pass a spec, --set, --plugin or --seed\n");
     return 2;
   }
   if (!o.resume && !spec) {
@@ -93,7 +93,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       backend: o.backend,
       steps: o.steps,
       epochs: o.epochs,
-      seed: o.resume ? undefined : o.seed,
+      seed: o.seed,
       resume: Boolean(o.resume),
       quiet: o.quiet,
       evaluate: o.eval,
