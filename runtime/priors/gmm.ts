@@ -77,11 +77,20 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
   };
 
   /** z = m + scale * eps for rows with components `comp` (int32 [n]); eps [n, dim] */
+  // rows of a [K, ...] tensor by component as a one-hot matmul: tf.gather's gradient needs UnsortedSegmentSum,
+  // which the wasm backend lacks (learned means / scales are trained through this)
+  function rows(t: Tensor, comp: Tensor): Tensor {
+    const rest = t.shape.slice(1);
+    const R = rest.reduce((a, b) => a * b, 1);
+    const oh = tf.oneHot(tf.cast(comp, "int32"), K).asType("float32") as tf.Tensor2D;
+    return tf.reshape(tf.matMul(oh, tf.reshape(t, [K, R]) as tf.Tensor2D), [comp.shape[0]!, ...rest]);
+  }
+
   function transform(comp: Tensor, eps: Tensor): Tensor {
-    const m = tf.gather(means, comp);
-    if (cov === "iso") return tf.add(m, tf.mul(tf.expandDims(tf.gather(scale, comp), 1), eps));
-    if (cov === "diag") return tf.add(m, tf.mul(tf.gather(scale, comp), eps));
-    const Ls = tf.gather(L(), comp) as tf.Tensor3D; // [n, dim, dim]
+    const m = rows(means, comp);
+    if (cov === "iso") return tf.add(m, tf.mul(tf.expandDims(rows(scale, comp), 1), eps));
+    if (cov === "diag") return tf.add(m, tf.mul(rows(scale, comp), eps));
+    const Ls = rows(L(), comp) as tf.Tensor3D; // [n, dim, dim]
     return tf.add(m, tf.squeeze(tf.matMul(Ls, tf.expandDims(eps, 2) as tf.Tensor3D), [2]));
   }
 
