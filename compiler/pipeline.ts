@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import { parse } from "../grammar/index.ts";
 import { check } from "./check/index.ts";
 import { runPasses } from "./passes/index.ts";
-import { emit } from "./emit/index.ts";
 import { diagnostic, hasErrors, type Diagnostic, type Span } from "./diagnostics/diagnostic.ts";
 import type { Spec } from "../grammar/ast.ts";
 import type { IRProgram } from "./ir/ir.ts";
@@ -79,6 +78,8 @@ export async function compileSource(text: string, file: string, opts: PipelineOp
   const c = checkSource(text, file, opts);
   if (c.ir === null) return { ...c, ts: null };
   try {
+    // loaded on demand: ts-morph and prettier are heavy and `ganc check` never needs them
+    const { emit } = await import("./emit/index.ts");
     const e = await emit(c.ir, { runtimeImport: opts.runtimeImport });
     const diagnostics = [...c.diagnostics, ...e.diagnostics];
     return { ...c, diagnostics, ts: hasErrors(e.diagnostics) ? null : e.code };

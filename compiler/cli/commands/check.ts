@@ -1,17 +1,18 @@
-// `ganc check FILE... [--format text|json] [--dump ast] [--set k=v ...] [--plugin path ...]`
+// `ganc check FILE... [--format text|json] [--dump ast|ir] [--set k=v ...] [--plugin path ...]`
 // Exit codes: 0 clean (warnings allowed), 1 errors in the input, 2 usage errors (unreadable file, bad option).
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { parse } from "../../../grammar/index.ts";
+import { readFileSync } from "node:fs";
+import { checkSourceWithPlugins } from "../../plugins/compile.ts";
+import { printIR } from "../../ir/print.ts";
+import type { IRProgram } from "../../ir/ir.ts";
 import type { Spec } from "../../../grammar/ast.ts";
 import { diagnostic, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { diagnosticsToJson, renderDiagnostics } from "../../diagnostics/render.ts";
 
 export interface CheckOptions {
   format?: "text" | "json";
-  dump?: "ast";
+  dump?: "ast" | "ir";
   /** `--set k=v` overrides, as given. */
   overrides?: Record<string, string>;
   plugins?: string[];
@@ -30,41 +31,17 @@ export interface CheckResult {
   stderr: string;
 }
 
-type CheckSource = (
+/** Analyze one source text: parse, check and passes, with the spec's `use` plugins and `--plugin` modules loaded.
+ *  `sources` gets the plugin files' texts so diagnostics inside them render with a code frame. */
+export async function analyze(
   text: string,
   file: string,
-  opts: { overrides: Record<string, string>; plugins: string[] },
-) => AnalyzeResult | Promise<AnalyzeResult>;
-
-let pipelineLoaded = false;
-let pipelineCheck: CheckSource | null = null;
-let pipelineNote = "";
-
-/** The pipeline's `checkSource` when compiler/pipeline.ts exists and exports it; otherwise null (parse only).
- *  TODO(lead): once compiler/pipeline.ts is final, replace this probe with a static import of checkSource. */
-async function loadPipeline(): Promise<CheckSource | null> {
-  if (pipelineLoaded) return pipelineCheck;
-  pipelineLoaded = true;
-  const url = new URL("../../pipeline.ts", import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return null;
-  let mod: { checkSource?: unknown };
-  try {
-    mod = (await import(url.href)) as { checkSource?: unknown };
-  } catch (err) {
-    // The pipeline is under construction in the same tree: fall back to syntax checks and say so.
-    pipelineNote = `note: semantic checks unavailable (compiler/pipeline.ts failed to load: ${(err as Error)?.message ?? String(err)}); checked syntax only\n`;
-    return null;
-  }
-  pipelineCheck = typeof mod.checkSource === "function" ? (mod.checkSource as CheckSource) : null;
-  return pipelineCheck;
-}
-
-/** Analyze one source text: the whole pipeline's checks when available, else syntax only. */
-export async function analyze(text: string, file: string, opts: CheckOptions = {}): Promise<AnalyzeResult> {
-  const check = await loadPipeline();
-  if (check) return await check(text, file, { overrides: opts.overrides ?? {}, plugins: opts.plugins ?? [] });
-  const r = parse(text, file);
-  return { ast: r.spec, diagnostics: r.diagnostics };
+  opts: CheckOptions = {},
+  sources?: Map<string, string>,
+): Promise<AnalyzeResult> {
+  const r = await checkSourceWithPlugins(text, file, { overrides: opts.overrides ?? {}, plugins: opts.plugins ?? [] });
+  if (sources) for (const [k, v] of r.sources) if (!sources.has(k)) sources.set(k, v);
+  return { ast: r.ast, ir: r.ir, diagnostics: r.diagnostics };
 }
 
 /** Check files; returns what to print and the exit code (no process access, so it is testable in-process). */
@@ -85,16 +62,21 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
       continue;
     }
     sources.set(file, text);
-    const r = await analyze(text, file, opts);
+    const r = await analyze(text, file, opts, sources);
     diags.push(...r.diagnostics);
     if (opts.dump === "ast") dumps.push(r.ast);
+    if (opts.dump === "ir") dumps.push(r.ir ?? null);
   }
   let stdout = "";
   let stderr = "";
   if (opts.dump === "ast") stdout += JSON.stringify(dumps.length === 1 ? dumps[0] : dumps, null, 2) + "\n";
+  if (opts.dump === "ir") {
+    // stable JSON from the IR printer; a spec with errors has no IR (null)
+    const irs = dumps.map((d) => (d === null ? "null" : printIR(d as IRProgram)));
+    stdout += (irs.length === 1 ? irs[0] : `[\n${irs.join(",\n")}\n]`) + "\n";
+  }
   if (opts.format === "json") stdout += diagnosticsToJson(diags) + "\n";
   else stderr += renderDiagnostics(diags, sources, { color: opts.color ?? false });
-  stderr += pipelineNote;
   const exitCode = usage ? 2 : hasErrors(diags) ? 1 : 0;
   return { exitCode, stdout, stderr };
 }
@@ -111,7 +93,7 @@ export function registerCheck(program: Command): void {
     .description("check .gan specs and report diagnostics")
     .argument("<files...>", "spec files")
     .addOption(new Option("--format <format>", "diagnostics format").choices(["text", "json"] as const).default("text" as const))
-    .addOption(new Option("--dump <phase>", "print a phase's output").choices(["ast"] as const))
+    .addOption(new Option("--dump <phase>", "print a phase's output").choices(["ast", "ir"] as const))
     .option("--set <key=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
     .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .action(async (files, o) => {
