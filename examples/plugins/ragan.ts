@@ -13,7 +13,8 @@ function relativistic(tf: Tf, a: Tensor, b: Tensor, kind: string): Tensor {
   const rb = tf.sub(b, tf.mean(a));
   if (kind === "hinge")
     return tf.add(tf.mean(tf.relu(tf.sub(1, ra))), tf.mean(tf.relu(tf.add(1, rb))));
-  return tf.neg(tf.add(tf.mean(tf.logSigmoid(ra)), tf.mean(tf.logSigmoid(tf.neg(rb)))));
+  // log s(u) = -softplus(-u): stable, and unlike tf.logSigmoid its gradient is safe on wasm in tfjs 4.22
+  return tf.add(tf.mean(tf.softplus(tf.neg(ra))), tf.mean(tf.softplus(rb)));
 }
 
 function checkKind(kind: unknown): string {
