@@ -98,4 +98,28 @@ describe("plugin losses end to end", () => {
     expect(series[series.length - 1]).toBeLessThan(series[0] * 0.7);
     expect(existsSync(join(tmp, "run"))).toBe(true);
   });
+  it("the RaGAN example (two updates through plugin losses) trains with finite losses", async () => {
+    const r = await checkSpec("examples/plugins/ragan_ring.gan");
+    expect(r.ir).not.toBeNull();
+    const e = await emit(r.ir!, { runtimeImport: pathToFileURL(join(root, "runtime/index.ts")).href });
+    const trainer = join(tmp, "ragan_trainer.ts");
+    writeFileSync(trainer, e.code!);
+    const mod = await import(pathToFileURL(trainer).href);
+    const { trainRun } = await import("../../runtime/train/run.ts");
+    const logs: LogLine[] = [];
+    const summary = await trainRun({
+      module: mod,
+      runDir: join(tmp, "ragan-run"),
+      backend: "wasm",
+      steps: 40,
+      quiet: true,
+      evaluate: false,
+      handleSigint: false,
+      onLog: (l) => logs.push(l),
+    });
+    expect(summary.status).toBe("completed");
+    const d = logs.map((l) => l.losses.d_step);
+    expect(d.length).toBeGreaterThan(0);
+    for (const v of d) expect(Number.isFinite(v)).toBe(true);
+  });
 });
