@@ -1,0 +1,38 @@
+// denseOp's gradients are evaluated lazily (runtime/layers/dense.ts): backprop computes only the gradients on the
+// path to what is differentiated. These tests pin the values and the saved work.
+import { describe, expect, it, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { denseOp } from "../../runtime/layers/index.ts";
+import { relErr, randn, useBackend } from "./helpers.ts";
+
+const matmuls = (p: tf.TensorContainer & { kernels: { name: string }[] }) =>
+  p.kernels.filter((k) => k.name === "BatchMatMul").length;
+
+describe("denseOp lazy gradients", () => {
+  beforeAll(() => useBackend("wasm"));
+
+  it("gradients match tfjs's own matMul + add", async () => {
+    const x = randn([6, 4], 1);
+    const w = randn([4, 3], 2);
+    const b = randn([3], 3);
+    const probe = randn([6, 3], 4);
+    const f = (op: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+      tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(op(a, c, d), probe)))([x, w, b]);
+    const got = f(denseOp);
+    const ref = f((a, c, d) => tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d));
+    for (let i = 0; i < 3; i++) expect(relErr(await got[i]!.data(), await ref[i]!.data())).toBeLessThan(1e-5);
+  });
+
+  it("differentiating w.r.t. the input only skips the weight and bias gradients", async () => {
+    const x = randn([8, 5], 1);
+    const w = tf.variable(randn([5, 5], 2));
+    const b = tf.variable(randn([5], 3));
+    // forward: 1 matmul; backward for x only: dy @ W^T = 1 matmul (no x^T @ dy, no ones @ dy)
+    const onlyX = await tf.profile(() => tf.grad((a: tf.Tensor) => tf.sum(denseOp(a, w, b)))(x));
+    expect(matmuls(onlyX)).toBe(2);
+    // for the weights (x is data): x^T @ dy and ones @ dy, and no dx
+    const onlyW = await tf.profile(() => tf.variableGrads(() => tf.sum(denseOp(x, w, b)) as tf.Scalar, [w, b]).grads);
+    expect(matmuls(onlyW)).toBe(3);
+    expect(onlyW.kernels.filter((k) => k.name === "Transpose").length).toBe(1);
+  });
+});
