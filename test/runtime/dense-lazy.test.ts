@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { denseOp } from "../../runtime/layers/index.ts";
 import { relErr, randn, useBackend } from "./helpers.ts";
 
-const matmuls = (p: tf.TensorContainer & { kernels: { name: string }[] }) =>
+const matmuls = (p: { kernels: { name: string }[] }) =>
   p.kernels.filter((k) => k.name === "BatchMatMul").length;
 
 describe("denseOp lazy gradients", () => {
