@@ -1,66 +1,164 @@
-// Step time of the compiled vanilla GAN with the fashion-size MLPs (specs/vanilla_gan.gan with dataset=fashion,
-// or bench/vanilla_784.gan: the same model on synthetic 784-d data, the default) against a hand-written tfjs
-// trainer of the same model (examples/handwritten/vanilla.ts), same backend, same data, same batch. One step = one
-// D update + one G update on one minibatch, losses read back with await data().
-// Run: npx tsx bench/emit-vs-handwritten.ts [--backend wasm|cpu|webgpu] [--steps 30] [--dz 100] [--fashion]
+// Does the emitted code add overhead over hand-written tfjs? (issue 4). For two models it times three trainers of the
+// SAME model on the same backend, data and batch:
+//   compiled   the trainer ganc emits for the spec
+//   hand-rt    examples/handwritten/vanilla_rt.ts: written by hand with the SAME runtime primitives (rt dense layer,
+//              rt adam, rt logSigmoid, same init): compiled / hand-rt is the emitter's own overhead
+//   hand-tfjs  examples/handwritten/vanilla.ts: plain tfjs (tf.matMul layers, tf.train.adam): what the runtime's
+//              primitives buy over tfjs alone
+// Models: "784" (bench/vanilla_784.gan: fashion-size MLPs on synthetic 784-d data, batch 64: FLOP-bound) and
+// "ring" (specs/vanilla_gan.gan, dataset=ring: 3x128 ReLU MLPs on 2-D data, batch 256: per-op overhead dominates).
+// One step = one D update + one G update on one minibatch, losses read back with await data(). Repetitions are
+// interleaved (A B C A B C ...) so machine load hits all three alike; each repetition times `steps` steps; the
+// report gives the median steps/s per trainer (wall clock and process CPU time) and the median over repetitions of
+// the paired time ratios.
+// Run: npx tsx bench/emit-vs-handwritten.ts [--quick] [--backend wasm|cpu|webgpu] [--reps 9] [--steps 20]
+//      [--models 784,ring] [--json out.json]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as rt from "../runtime/index.ts";
 import { compileFile } from "../compiler/pipeline.ts";
-import { createHandwrittenVanilla } from "../examples/handwritten/vanilla.ts";
+import { createHandwrittenVanilla, FASHION_MLP, RING_MLP, type MlpGanConfig } from "../examples/handwritten/vanilla.ts";
+import { createHandwrittenRtVanilla } from "../examples/handwritten/vanilla_rt.ts";
 
+const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 };
+const quick = argv.includes("--quick");
 const backend = arg("backend", "wasm") as rt.BackendName;
-const STEPS = Number(arg("steps", "30"));
-const WARMUP = 5;
-const dz = arg("dz", "100");
+const REPS = Number(arg("reps", quick ? "3" : "9"));
+const STEPS = Number(arg("steps", quick ? "5" : "20"));
+const WARMUP = quick ? 3 : 5;
+const MODELS = arg("models", "784,ring").split(",");
+const jsonOut = arg("json", "");
 const ROOT = resolve(import.meta.dirname, "..");
+for (const [k, v] of [["reps", REPS], ["steps", STEPS]] as const)
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`--${k} must be a positive integer`);
+    process.exit(2);
+  }
 
-async function main() {
-  const used = await rt.initBackend(backend);
-  const r = process.argv.includes("--fashion")
-    ? await compileFile(join(ROOT, "specs/vanilla_gan.gan"), { overrides: { dataset: "fashion", dz } })
-    : await compileFile(join(ROOT, "bench/vanilla_784.gan"), { overrides: { dz } });
+interface ModelCase {
+  name: string;
+  spec: string;
+  overrides: Record<string, string>;
+  shape: (dz: number) => Omit<MlpGanConfig, "batch" | "lr" | "beta1">;
+}
+const CASES: Record<string, ModelCase> = {
+  "784": { name: "784", spec: "bench/vanilla_784.gan", overrides: { dz: "100" }, shape: FASHION_MLP },
+  ring: { name: "ring", spec: "specs/vanilla_gan.gan", overrides: { dataset: "ring" }, shape: RING_MLP },
+};
+
+type StepFn = () => Promise<unknown>;
+interface Sample {
+  wall: number; // ms per step
+  cpu: number; // ms of process CPU time per step
+}
+
+async function timeSteps(f: StepFn, n: number): Promise<Sample> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await f();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall: wall / n, cpu: (c.user + c.system) / 1000 / n };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function setup(mc: ModelCase, backendName: string): Promise<{ fns: Record<string, StepFn>; batch: number }> {
+  const r = await compileFile(join(ROOT, mc.spec), { overrides: mc.overrides });
   if (r.ts === null) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
   const dir = join(ROOT, "test/emit/.out/bench"); // gitignored
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, "vanilla_fashion.ts");
+  const file = join(dir, `emit_vs_hand_${mc.name}.ts`);
   writeFileSync(file, r.ts);
   const mod = (await import(file)) as rt.ProgramModule;
-  const prog = await mod.createProgram({ rng: rt.createRng(0), baseDir: join(ROOT, "specs"), backend: used.name });
-
-  // the hand-written trainer reads the same dataset through its own batcher
-  const batcher = rt.createBatcher(prog.data, prog.meta.train.batch, rt.createRng(1));
-  const hw = createHandwrittenVanilla({
-    dz: Number(dz),
-    batch: prog.meta.train.batch,
-    lr: 2e-4,
-    beta1: 0.5,
-    seed: 0,
-    nextBatch: () => {
-      const cols = batcher.next();
+  const prog = await mod.createProgram({ rng: rt.createRng(0), baseDir: join(ROOT, "specs"), backend: backendName });
+  const { batch } = prog.meta.train;
+  const p = prog.meta.params;
+  const cfg: MlpGanConfig = {
+    ...mc.shape(Number(p["dz"])),
+    batch,
+    lr: Number(p["lr"]),
+    beta1: Number(p["beta1"]),
+  };
+  // each hand-written trainer reads the same data set through its own batcher (seeded like the compiled one's)
+  const firstColumn = () => {
+    const b = rt.createBatcher(prog.data, batch, rt.createRng(0).fork("batcher"));
+    return () => {
+      const cols = b.next();
       rt.tf.dispose(cols.slice(1));
       return cols[0] as rt.tf.Tensor2D;
-    },
-  });
-
-  const time = async (f: (s: number) => Promise<unknown>) => {
-    for (let s = 0; s < WARMUP; s++) await f(s);
-    const t0 = performance.now();
-    for (let s = WARMUP; s < WARMUP + STEPS; s++) await f(s);
-    return (performance.now() - t0) / STEPS;
+    };
   };
-  const compiled = await time((s) => prog.trainStep(s));
-  const hand = await time(() => hw.step());
-  const compiled2 = await time((s) => prog.trainStep(s + 1000)); // again, to expose drift from machine load
-  const c = Math.min(compiled, compiled2);
-  console.log(`backend ${used.name}, batch ${prog.meta.train.batch}, dz ${dz}, ${STEPS} timed steps each`);
-  console.log(`compiled vanilla_gan : ${c.toFixed(1)} ms/step (runs: ${compiled.toFixed(1)}, ${compiled2.toFixed(1)})`);
-  console.log(`hand-written tfjs    : ${hand.toFixed(1)} ms/step`);
-  console.log(`ratio compiled / hand-written = ${(c / hand).toFixed(2)}`);
+  const handRt = createHandwrittenRtVanilla({ ...cfg, rng: rt.createRng(0), nextBatch: firstColumn() });
+  const handTf = createHandwrittenVanilla({ ...cfg, seed: 0, nextBatch: firstColumn() });
+  let s = 0;
+  return { fns: { compiled: () => prog.trainStep(s++), "hand-rt": handRt.step, "hand-tfjs": handTf.step }, batch };
+}
+
+interface Result {
+  model: string;
+  batch: number;
+  median: Record<string, { stepsPerSec: number; cpuMsPerStep: number; wallMsPerStep: number }>;
+  ratios: Record<string, { wall: number; cpu: number }>;
+}
+
+async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
+  const { fns, batch } = await setup(mc, backendName);
+  const names = Object.keys(fns);
+  for (const n of names) await timeSteps(fns[n]!, WARMUP);
+  const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < REPS; r++) for (const n of names) samples[n]!.push(await timeSteps(fns[n]!, STEPS));
+  const med = Object.fromEntries(
+    names.map((n) => {
+      const w = median(samples[n]!.map((x) => x.wall));
+      return [n, { stepsPerSec: 1000 / w, wallMsPerStep: w, cpuMsPerStep: median(samples[n]!.map((x) => x.cpu)) }];
+    }),
+  );
+  // paired ratios: repetition r of A and of B ran back to back, under about the same load
+  const paired = (a: string, b: string, k: keyof Sample) =>
+    median(samples[a]!.map((x, i) => x[k] / samples[b]![i]![k]));
+  const ratios = Object.fromEntries(
+    (
+      [
+        ["compiled/hand-rt", "compiled", "hand-rt"],
+        ["compiled/hand-tfjs", "compiled", "hand-tfjs"],
+        ["hand-rt/hand-tfjs", "hand-rt", "hand-tfjs"],
+      ] as const
+    ).map(([label, a, b]) => [label, { wall: paired(a, b, "wall"), cpu: paired(a, b, "cpu") }]),
+  );
+  return { model: mc.name, batch, median: med, ratios };
+}
+
+async function main() {
+  const used = await rt.initBackend(backend);
+  console.log(
+    `backend ${used.name}; ${REPS} interleaved repetitions x ${STEPS} steps per trainer (after ${WARMUP} warm-up steps); ` +
+      `time ratios are medians of per-repetition ratios (> 1: the first is slower)`,
+  );
+  const results: Result[] = [];
+  for (const m of MODELS) {
+    const mc = CASES[m];
+    if (!mc) throw new Error(`unknown model ${JSON.stringify(m)} (have: ${Object.keys(CASES).join(", ")})`);
+    const res = await benchModel(mc, used.name);
+    results.push(res);
+    console.log(`\nmodel ${mc.name} (${mc.spec}${mc.name === "ring" ? ", dataset=ring" : ""}), batch ${res.batch}`);
+    console.log("  trainer      steps/s   wall ms/step   cpu ms/step");
+    for (const [n, v] of Object.entries(res.median))
+      console.log(
+        `  ${n.padEnd(10)} ${v.stepsPerSec.toFixed(2).padStart(9)} ${v.wallMsPerStep.toFixed(2).padStart(14)} ${v.cpuMsPerStep.toFixed(2).padStart(13)}`,
+      );
+    for (const [label, v] of Object.entries(res.ratios))
+      console.log(`  time ${label.padEnd(19)} wall ${v.wall.toFixed(3)}  cpu ${v.cpu.toFixed(3)}`);
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ backend: used.name, reps: REPS, steps: STEPS, results }, null, 2));
 }
 
 main().catch((e: unknown) => {
