@@ -21,16 +21,16 @@ async function recover(overrides: Record<string, string | number>, steps: number
 }
 
 describe("gat_gmm recovers the means", () => {
-  it(`d=2, sep=4, defaults, 250 steps: error < ${TOL}`, async () => {
-    const r = await recover({}, 250);
+  it(`d=2, sep=4, defaults, 400 steps: error < ${TOL}`, async () => {
+    const r = await recover({}, 400);
     // the data-point init starts far away (both means in one cluster for this seed), so this checks learning
     expect(r.init).toBeGreaterThan(2);
     expect(r.final).toBeLessThan(TOL);
   }, 60_000);
 
-  it(`d=5, sep=4, another data set, 350 steps: error < ${TOL}`, async () => {
-    // this start first falls onto the symmetric saddle (both means near 0) and leaves it after ~250 steps
-    const r = await recover({ d: 5, data_seed: 3 }, 350);
+  it(`d=5, sep=4, another data set, 400 steps: error < ${TOL}`, async () => {
+    // this start first falls onto the symmetric saddle (both means near 0) and leaves it within ~300 steps
+    const r = await recover({ d: 5, data_seed: 3 }, 400);
     expect(r.final).toBeLessThan(TOL);
   }, 60_000);
 });
