@@ -4,7 +4,7 @@
 //   npx tsx experiments/gm_gan_fashion.ts [--quick] [--steps N] [--samples N] [--out DIR]
 //
 // Full: 3000 steps each (the specs' default), bins on all 10,000 test images, 10,000 generated samples.
-// --quick: 300 steps each, bins on 5,000 test images, 5,000 generated samples (one k-means++ restart).
+// --quick: 200 steps each, bins on 5,000 test images, 5,000 generated samples (one k-means++ restart).
 // Writes DIR/results.md (the table), DIR/results.json and DIR/<model>-components.png (default DIR:
 // experiments/gm_gan_fashion.out). Backend: wasm (CPU), single-threaded tfjs.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { disposeProgram, heldOut, loadTrained, mdTable, parseArgs, samplesOf, tr
 const ROOT = resolve(import.meta.dirname, "..");
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick === true;
-const steps = Number(args.steps ?? (quick ? 300 : 3000));
+const steps = Number(args.steps ?? (quick ? 200 : 3000));
 const nGen = Number(args.samples ?? (quick ? 5000 : 10000));
 const nRef = quick ? 5000 : 10000;
 const outDir = resolve(String(args.out ?? join(ROOT, "experiments/gm_gan_fashion.out")));
