@@ -4,12 +4,25 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
+import { customOp } from "../layers/custom-op.ts";
 
 export const EPS = 1e-8;
 
-/** log(sigmoid(x)) = min(x,0) - log1p(exp(-|x|)): no overflow for large |x| */
+const ZERO = (): tf.Scalar => (zero ??= tf.keep(tf.scalar(0, "float32")));
+let zero: tf.Scalar | undefined;
+
+/** log(sigmoid(x)) = min(x,0) - log1p(exp(-|x|)): no overflow for large |x|. One tape node whose gradient is
+ * dy * sigmoid(-x) (2 kernels) instead of backprop through the 6 ops of the forward formula. */
 export function logSigmoid(x: Tensor): Tensor {
-  return tf.tidy(() => tf.sub(tf.minimum(x, 0), tf.log1p(tf.exp(tf.neg(tf.abs(x))))));
+  return customOp(
+    "gancLogSigmoid",
+    { x },
+    (save) => {
+      save([x]);
+      return tf.sub(tf.minimum(x, ZERO()), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+    },
+    (dy, saved) => ({ x: () => tf.mul(dy, tf.sigmoid(tf.neg(saved[0]!))) }),
+  );
 }
 
 /** log(1 + exp(x)) = max(x,0) + log1p(exp(-|x|)) */

@@ -36,3 +36,26 @@ describe("denseOp lazy gradients", () => {
     expect(onlyW.kernels.filter((k) => k.name === "Transpose").length).toBe(1);
   });
 });
+
+describe("logSigmoid custom op", () => {
+  beforeAll(() => useBackend("wasm"));
+  const composed = (x: tf.Tensor) => tf.sub(tf.minimum(x, 0), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+  it("value and gradient match the composed formula (also for large |x|); second order works (the composed one has none)", async () => {
+    const { logSigmoid } = await import("../../runtime/losses/index.ts");
+    const x = tf.tensor1d([-80, -5, -0.3, 0, 0.7, 4, 90]);
+    expect(relErr(await logSigmoid(x).data(), await composed(x).data())).toBeLessThan(1e-6);
+    const g = (f: (x: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(f(v)))(x);
+    expect(relErr(await g(logSigmoid).data(), await g(composed).data())).toBeLessThan(1e-6);
+    const w = tf.tensor1d([0.5, -1.5, 2, 0.1, 1, -0.2, 0.3]);
+    // d/dw of |d/dx sum(logSigmoid(w * x))|^2: needs the backward pass to be differentiable
+    const pen = (f: (x: tf.Tensor) => tf.Tensor) =>
+      tf.grad((wv: tf.Tensor) => tf.sum(tf.square(tf.grad((xv: tf.Tensor) => tf.sum(f(tf.mul(wv, xv))))(x))))(w);
+    // analytic: S(w) = sum_i (w_i s_i)^2 with s_i = sigmoid(-w_i x_i); dS/dw_i = 2 w s (s - w x s (1 - s))
+    const xs = await x.data();
+    const want = Array.from(await w.data()).map((wi, i) => {
+      const s = 1 / (1 + Math.exp(wi * xs[i]!));
+      return 2 * wi * s * (s - wi * xs[i]! * s * (1 - s));
+    });
+    expect(relErr(await pen(logSigmoid).data(), want)).toBeLessThan(1e-5);
+  });
+});
