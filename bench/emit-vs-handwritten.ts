@@ -11,7 +11,7 @@
 // interleaved (A B C A B C ...) so machine load hits all three alike; each repetition times `steps` steps; the
 // report gives the median steps/s per trainer (wall clock and process CPU time) and the median over repetitions of
 // the paired time ratios.
-// Run: npx tsx bench/emit-vs-handwritten.ts [--quick] [--backend wasm|cpu|webgpu] [--reps 9] [--steps 20]
+// Run: npx tsx bench/emit-vs-handwritten.ts [--quick] [--backend wasm|cpu|webgpu] [--reps 9] [--steps N]
 //      [--models 784,ring] [--json out.json]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -28,12 +28,14 @@ const arg = (name: string, dflt: string) => {
 const quick = argv.includes("--quick");
 const backend = arg("backend", "wasm") as rt.BackendName;
 const REPS = Number(arg("reps", quick ? "3" : "9"));
-const STEPS = Number(arg("steps", quick ? "5" : "20"));
-const WARMUP = quick ? 3 : 5;
+// steps per repetition; by default each model's own (a 784 step is ~20x a ring step)
+const STEPS_ARG = arg("steps", "");
+const STEPS = STEPS_ARG === "" ? 0 : Number(STEPS_ARG);
+const WARMUP = quick ? 2 : 5;
 const MODELS = arg("models", "784,ring").split(",");
 const jsonOut = arg("json", "");
 const ROOT = resolve(import.meta.dirname, "..");
-for (const [k, v] of [["reps", REPS], ["steps", STEPS]] as const)
+for (const [k, v] of [["reps", REPS], ["steps", STEPS_ARG === "" ? 1 : STEPS]] as const)
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${k} must be a positive integer`);
     process.exit(2);
@@ -44,13 +46,16 @@ interface ModelCase {
   spec: string;
   overrides: Record<string, string>;
   shape: (dz: number) => Omit<MlpGanConfig, "batch" | "lr" | "beta1">;
+  /** default steps per repetition: [full, --quick] */
+  steps: [number, number];
 }
 const CASES: Record<string, ModelCase> = {
-  "784": { name: "784", spec: "bench/vanilla_784.gan", overrides: { dz: "100" }, shape: FASHION_MLP },
-  ring: { name: "ring", spec: "specs/vanilla_gan.gan", overrides: { dataset: "ring" }, shape: RING_MLP },
+  "784": { name: "784", spec: "bench/vanilla_784.gan", overrides: { dz: "100" }, shape: FASHION_MLP, steps: [5, 2] },
+  ring: { name: "ring", spec: "specs/vanilla_gan.gan", overrides: { dataset: "ring" }, shape: RING_MLP, steps: [20, 5] },
 };
 
-type StepFn = () => Promise<unknown>;
+/** one training step; returns [d_loss, g_loss] as declared */
+type StepFn = () => Promise<number[]>;
 interface Sample {
   wall: number; // ms per step
   cpu: number; // ms of process CPU time per step
@@ -100,12 +105,27 @@ async function setup(mc: ModelCase, backendName: string): Promise<{ fns: Record<
   const handRt = createHandwrittenRtVanilla({ ...cfg, rng: rt.createRng(0), nextBatch: firstColumn() });
   const handTf = createHandwrittenVanilla({ ...cfg, seed: 0, nextBatch: firstColumn() });
   let s = 0;
-  return { fns: { compiled: () => prog.trainStep(s++), "hand-rt": handRt.step, "hand-tfjs": handTf.step }, batch };
+  const pair = (l: { d: number; g: number }) => [l.d, l.g];
+  const fns: Record<string, StepFn> = {
+    compiled: async () => {
+      const l = await prog.trainStep(s++);
+      return [l["d_step"]!, l["g_step"]!];
+    },
+    "hand-rt": async () => pair(await handRt.step()),
+    "hand-tfjs": async () => pair(await handTf.step()),
+  };
+  return { fns, batch };
 }
 
 interface Result {
   model: string;
   batch: number;
+  steps: number;
+  /** step 0 of compiled and hand-rt gave bit-identical losses */
+  sameLosses: boolean;
+  firstLosses: { compiled: number[]; handRt: number[] };
+  /** tfjs kernels launched by one step of each trainer */
+  kernels: Record<string, number>;
   median: Record<string, { stepsPerSec: number; cpuMsPerStep: number; wallMsPerStep: number }>;
   ratios: Record<string, { wall: number; cpu: number }>;
 }
@@ -113,9 +133,16 @@ interface Result {
 async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
   const { fns, batch } = await setup(mc, backendName);
   const names = Object.keys(fns);
+  // same work: from the same seed the compiled and the hand-rt trainer must compute the same losses...
+  const first = { compiled: await fns["compiled"]!(), handRt: await fns["hand-rt"]!() };
+  const sameLosses = first.compiled.every((v, i) => v === first.handRt[i]);
   for (const n of names) await timeSteps(fns[n]!, WARMUP);
+  // ...and run the same kernels per step (counted by the engine's profiler; independent of machine load)
+  const kernels: Record<string, number> = {};
+  for (const n of names) kernels[n] = (await rt.tf.profile(async () => void (await fns[n]!()))).kernels.length;
   const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < REPS; r++) for (const n of names) samples[n]!.push(await timeSteps(fns[n]!, STEPS));
+  const steps = STEPS || mc.steps[quick ? 1 : 0];
+  for (let r = 0; r < REPS; r++) for (const n of names) samples[n]!.push(await timeSteps(fns[n]!, steps));
   const med = Object.fromEntries(
     names.map((n) => {
       const w = median(samples[n]!.map((x) => x.wall));
@@ -134,13 +161,13 @@ async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
       ] as const
     ).map(([label, a, b]) => [label, { wall: paired(a, b, "wall"), cpu: paired(a, b, "cpu") }]),
   );
-  return { model: mc.name, batch, median: med, ratios };
+  return { model: mc.name, batch, steps, sameLosses, firstLosses: first, kernels, median: med, ratios };
 }
 
 async function main() {
   const used = await rt.initBackend(backend);
   console.log(
-    `backend ${used.name}; ${REPS} interleaved repetitions x ${STEPS} steps per trainer (after ${WARMUP} warm-up steps); ` +
+    `backend ${used.name}; ${REPS} interleaved repetitions per trainer (after ${WARMUP} warm-up steps); ` +
       `time ratios are medians of per-repetition ratios (> 1: the first is slower)`,
   );
   const results: Result[] = [];
@@ -149,16 +176,22 @@ async function main() {
     if (!mc) throw new Error(`unknown model ${JSON.stringify(m)} (have: ${Object.keys(CASES).join(", ")})`);
     const res = await benchModel(mc, used.name);
     results.push(res);
-    console.log(`\nmodel ${mc.name} (${mc.spec}${mc.name === "ring" ? ", dataset=ring" : ""}), batch ${res.batch}`);
-    console.log("  trainer      steps/s   wall ms/step   cpu ms/step");
+    console.log(`\nmodel ${mc.name} (${mc.spec}${mc.name === "ring" ? ", dataset=ring" : ""}), batch ${res.batch}, ${res.steps} steps per repetition`);
+    const f = res.firstLosses;
+    console.log(
+      `  step-0 losses (d, g): compiled ${f.compiled.join(", ")}; hand-rt ${f.handRt.join(", ")} ` +
+        (res.sameLosses ? "(identical)" : "(DIFFER: the two trainers do not compute the same thing)"),
+    );
+    console.log("  trainer      steps/s   wall ms/step   cpu ms/step   kernels/step");
     for (const [n, v] of Object.entries(res.median))
       console.log(
-        `  ${n.padEnd(10)} ${v.stepsPerSec.toFixed(2).padStart(9)} ${v.wallMsPerStep.toFixed(2).padStart(14)} ${v.cpuMsPerStep.toFixed(2).padStart(13)}`,
+        `  ${n.padEnd(10)} ${v.stepsPerSec.toFixed(2).padStart(9)} ${v.wallMsPerStep.toFixed(2).padStart(14)} ` +
+          `${v.cpuMsPerStep.toFixed(2).padStart(13)} ${String(res.kernels[n]).padStart(14)}`,
       );
     for (const [label, v] of Object.entries(res.ratios))
       console.log(`  time ${label.padEnd(19)} wall ${v.wall.toFixed(3)}  cpu ${v.cpu.toFixed(3)}`);
   }
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ backend: used.name, reps: REPS, steps: STEPS, results }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ backend: used.name, reps: REPS, results }, null, 2));
 }
 
 main().catch((e: unknown) => {
