@@ -15,13 +15,13 @@ export function metricsTable(metrics: Record<string, unknown>, title?: string): 
 
 /** "error: message" plus the spec line and hint of a GancRuntimeError; other Errors get their message only. */
 export function formatError(e: unknown): string {
-  if (e instanceof GancRuntimeError) {
+  if (isRuntimeError(e)) {
     let s = `error: ${e.message}\n`;
     if (e.specLine && !e.message.includes(e.specLine)) s += `  --> ${e.specLine}\n`;
     if (e.hint) s += `  = hint: ${e.hint}\n`;
     return s;
   }
-  if (e instanceof Error && (e.name === "MetricError" || e.name === "GancRuntimeError")) return `error: ${e.message}\n`;
+  if (e instanceof Error && e.name === "MetricError") return `error: ${e.message}\n`;
   const msg = e instanceof Error ? e.message : String(e);
   const kernel = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(msg);
   if (kernel)
@@ -31,5 +31,11 @@ export function formatError(e: unknown): string {
 
 /** True for errors about the user's input or run (exit 1) rather than a bug in ganc. */
 export function isUserError(e: unknown): boolean {
-  return e instanceof GancRuntimeError || (e instanceof Error && e.name === "MetricError");
+  return isRuntimeError(e) || (e instanceof Error && e.name === "MetricError");
+}
+
+/** By name as well as by class: a trainer loaded through another module instance of the runtime (an old run
+ * directory without package.json, a hand-compiled trainer) throws its own copy of the class. */
+function isRuntimeError(e: unknown): e is GancRuntimeError {
+  return e instanceof GancRuntimeError || (e instanceof Error && e.name === "GancRuntimeError");
 }

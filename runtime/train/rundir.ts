@@ -11,6 +11,7 @@ import { GancRuntimeError } from "../errors.ts";
 import { writeFileAtomic } from "../report/atomic.ts";
 import { loadLatestCheckpoint } from "./checkpoint.ts";
 import { restoreProgram, type CkState } from "./run.ts";
+import { checkProgramData } from "./data-check.ts";
 
 /** overrides.json: what the trainer was compiled from, besides spec.gan. */
 export interface RunConfig {
@@ -25,6 +26,9 @@ export interface RunConfig {
 }
 
 export function writeRunFiles(runDir: string, f: { specText: string; trainerTs: string; config: RunConfig }): void {
+  // Outside a "type": "module" package tsx would load trainer.ts as CommonJS, giving it a second copy of the
+  // runtime (its GancRuntimeError is then another class and user errors look like internal ones).
+  writeFileAtomic(join(runDir, "package.json"), RUN_PACKAGE_JSON);
   writeFileAtomic(join(runDir, "spec.gan"), f.specText);
   writeFileAtomic(join(runDir, "overrides.json"), JSON.stringify(f.config, null, 2) + "\n");
   writeFileAtomic(join(runDir, "trainer.ts"), f.trainerTs);
@@ -53,6 +57,8 @@ export function readRunConfig(runDir: string): RunConfig {
     throw notARun(runDir, `overrides.json is unreadable (${(e as Error).message})`);
   }
 }
+
+const RUN_PACKAGE_JSON = JSON.stringify({ private: true, type: "module" }, null, 2) + "\n";
 
 /** Import a compiled trainer module and check it has the contract's exports. */
 export async function importTrainer(path: string): Promise<ProgramModule> {
@@ -94,6 +100,7 @@ export async function loadRun(runDir: string, opts: { backend?: BackendName; mod
   const backend = await initBackend(opts.backend ?? "wasm");
   const rng = createRng(st.seed);
   const program = await module.createProgram({ rng, baseDir: config.specDir, backend: backend.name });
+  checkProgramData(program);
   restoreProgram(program, ck.arrays);
   rng.setState(st.rng);
   program.batcher.setState(st.batcher);
