@@ -15,6 +15,7 @@ import { appendJsonl, readJsonl, truncateJsonl, type LogLine } from "./metrics-l
 import { createProgress } from "./progress.ts";
 import { evaluateProgram, type EvalResult } from "./evaluate.ts";
 import { writeLossPlots } from "./plots.ts";
+import { checkProgramData } from "./data-check.ts";
 
 export interface TrainOptions {
   module: ProgramModule;
@@ -170,6 +171,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const backend = await initBackend(o.backend ?? "wasm");
   const rng: Rng = createRng(seed);
   const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: backend.name });
+  checkProgramData(program);
   const meta = program.meta;
 
   let step = 0;
@@ -260,12 +262,14 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
       try {
         losses = await program.trainStep(step);
       } catch (e) {
-        if (e instanceof GancRuntimeError) {
-          const where = e.specLine ? ` (${e.specLine})` : "";
+        // by name too: a trainer loaded through another instance of the runtime throws its own class
+        if (e instanceof GancRuntimeError || (e instanceof Error && e.name === "GancRuntimeError")) {
+          const re = e as GancRuntimeError;
+          const where = re.specLine ? ` (${re.specLine})` : "";
           const failure = new TrainFailure(
             `training stopped at step ${step}: ${e.message}${where}; the last good checkpoint is ${lastCheckpoint ?? "(none yet)"}`,
             step,
-            e,
+            re,
           );
           writeSummary(makeSummary("failed", failure.message));
           throw failure;
