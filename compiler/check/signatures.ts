@@ -416,7 +416,8 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     category: "data",
     doc: "a CSV file of numbers; the spec's bindings say how many columns each takes (types are trusted)",
     signatures: [
-      { params: [P("path", "string"), P("header", "bool", { default: true }), P("label", "string", { default: "" })], returns: "data" },
+      // header null: auto (a first row with any non-numeric cell is a header), as docs/runtime.md says
+      { params: [P("path", "string"), P("header", "bool", { default: null }), P("label", "string", { default: "" })], returns: "data" },
     ],
   },
   // ---------- initializers ----------

@@ -23,8 +23,8 @@ export function csv(args: Args, ctx: { baseDir: string }): Dataset {
   });
   if (rows.length === 0) throw new GancRuntimeError(`${file}: empty CSV`, { code: "data-format" });
   const hdrArg = a.raw("header");
-  // default: the first row is a header when any of its cells is not a number
-  const header = hdrArg === undefined ? rows[0].cells.some((c) => !isNum(c)) : a.bool("header", false);
+  // default (absent or null, the checker's default): the first row is a header when any cell is not a number
+  const header = hdrArg === undefined || hdrArg === null ? rows[0].cells.some((c) => !isNum(c)) : a.bool("header", false);
   const names = header ? rows.shift()!.cells : rows[0].cells.map((_, i) => `c${i}`);
   const width = names.length;
   // label "" (the checker's default) means no label column

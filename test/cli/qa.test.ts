@@ -1,0 +1,78 @@
+// Regression tests from user-facing QA: bad inputs must give a clear message and the documented exit code
+// (0 ok, 1 input errors, 2 usage, 3 NaN), never exit 70 "internal error".
+import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTrain, type TrainCliOptions } from "../../compiler/cli/commands/train.ts";
+
+function io() {
+  const o = { out: "", err: "" };
+  return { o, io: { out: (s: string) => void (o.out += s), err: (s: string) => void (o.err += s) } };
+}
+const opts = (o: Partial<TrainCliOptions>): TrainCliOptions => ({ set: {}, plugin: [], backend: "wasm", eval: false, quiet: true, ...o });
+
+// A tiny 2-D GAN on a data source given as text; the spec lives in a temp folder OUTSIDE the package (the
+// run directory too), as a researcher's files would.
+function tinySpec(data: string, files: Record<string, string> = {}, extra = ""): string {
+  const dir = mkdtempSync(join(tmpdir(), "ganc-qa-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const spec = join(dir, "tiny.gan");
+  writeFileSync(
+    spec,
+    `model tiny "qa"
+param lr: real in 0..1000000 = 0.001
+latent z ~ Normal(0, 1, dim=2)
+data x: Real[2] = ${data}
+generator G(z: Real[2]) -> Real[2] = z |> mlp([8], act=relu()) |> dense(2)
+discriminator D(x: Real[2]) -> Logit = x |> mlp([8], act=relu()) |> dense(1)
+loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
+loss g_loss = E[z] -log_sigmoid(D(G(z)))
+update d_step: D maximizes d_loss with adam(lr=lr)
+update g_step: G minimizes g_loss with adam(lr=lr)
+train { batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2 }
+${extra}`,
+  );
+  return spec;
+}
+const rows = (n: number, w: number) =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: w }, (_, j) => ((i * 7 + j * 3) % 11) / 10).join(",")).join("\n") + "\n";
+
+describe("data errors are user errors (exit 1 with the hint), also for run dirs outside the package", () => {
+  it("missing CSV", async () => {
+    const spec = tinySpec('csv(path="nope.csv")');
+    const { o, io: i } = io();
+    expect(await runTrain(spec, opts({ out: join(spec, "../run") }), i)).toBe(1);
+    expect(o.err).toMatch(/csv: file not found: .*nope\.csv/);
+    expect(o.err).toMatch(/hint: path is relative to/);
+    expect(o.err).not.toMatch(/internal error/);
+    // the run dir declares ESM so tsx does not load trainer.ts as CommonJS with a second runtime copy
+    expect(JSON.parse(readFileSync(join(spec, "../run/package.json"), "utf8")).type).toBe("module");
+  });
+
+  it("non-numeric CSV cell", async () => {
+    const spec = tinySpec('csv(path="d.csv")', { "d.csv": "a,b\n" + rows(20, 2) + "3,abc\n" });
+    const { o, io: i } = io();
+    expect(await runTrain(spec, opts({ out: join(spec, "../run") }), i)).toBe(1);
+    expect(o.err).toMatch(/d\.csv:22: column 2 \("b"\) is not a number: "abc"/);
+  });
+
+  it("a CSV wider than the declared type is refused, not silently re-cut into rows", async () => {
+    const spec = tinySpec('csv(path="d.csv")', { "d.csv": rows(40, 3) });
+    const { o, io: i } = io();
+    expect(await runTrain(spec, opts({ out: join(spec, "../run") }), i)).toBe(1);
+    expect(o.err).toMatch(/`x` is declared with 2 values per row \(\[2\]\), but the data has 3/);
+    expect(existsSync(join(spec, "../run/checkpoints"))).toBe(false);
+  });
+
+  it("a headerless numeric CSV keeps its first row (header defaults to auto)", async () => {
+    const spec = tinySpec('csv(path="d.csv")', { "d.csv": rows(16, 2) });
+    const { o, io: i } = io();
+    // 16 rows, batch 8, 4 steps = 2 epochs exactly; had the first row been eaten as a header, 15 rows give 1 batch
+    // per epoch and the run would end in epoch 3
+    expect(await runTrain(spec, opts({ out: join(spec, "../run") }), i)).toBe(0);
+    const trainer = readFileSync(join(spec, "../run/trainer.ts"), "utf8");
+    expect(trainer).not.toMatch(/header: true/);
+    expect(o.out).toMatch(/completed 4\/4 steps/);
+  });
+});
