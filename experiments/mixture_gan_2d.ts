@@ -4,7 +4,8 @@
 // within 3 std of some mode) and NDB/K (50 k-means bins, 5000 samples); mean ± std over seeds.
 //   npx tsx experiments/mixture_gan_2d.ts           3000 steps (the specs' default), 3 seeds
 //   npx tsx experiments/mixture_gan_2d.ts --quick   1000 steps, 1 seed
-// Flags: --steps N, --seeds N override either preset.
+// Flags: --steps N, --seeds N override either preset; --datasets ring,grid and --mus delta1,uniform pick a subset;
+// --lr X overrides both specs' Adam learning rate.
 import { rmSync } from "node:fs";
 import { trainSpec } from "./lib/spec-program.ts";
 import { fmtMeanStd, intFlag, markdownTable, parseFlags } from "./lib/table.ts";
@@ -12,8 +13,9 @@ import { fmtMeanStd, intFlag, markdownTable, parseFlags } from "./lib/table.ts";
 const { quick, values } = parseFlags(process.argv.slice(2));
 const SEEDS = intFlag(values, "seeds", quick ? 1 : 3);
 const STEPS = intFlag(values, "steps", quick ? 1000 : 3000);
-const MUS = ["delta1", "uniform", "beta21", "beta51", "half"];
-const DATASETS = ["ring", "grid"];
+const MUS = (values.mus ?? "delta1,uniform,beta21,beta51,half").split(",");
+const DATASETS = (values.datasets ?? "ring,grid").split(",");
+const LR = values.lr;
 
 interface Cell {
   modes: number[];
@@ -27,8 +29,9 @@ const t0 = performance.now();
 const results = new Map<string, Cell>();
 const runs: Array<{ spec: string; label: string; overrides: Record<string, string> }> = [];
 for (const dataset of DATASETS) {
-  runs.push({ spec: "vanilla_gan", label: `vanilla_gan`, overrides: { dataset } });
-  for (const mu of MUS) runs.push({ spec: "mixture_gan", label: `mixture_gan mu=${mu}`, overrides: { dataset, mu } });
+  const lr: Record<string, string> = LR !== undefined ? { lr: LR } : {};
+  runs.push({ spec: "vanilla_gan", label: `vanilla_gan`, overrides: { dataset, ...lr } });
+  for (const mu of MUS) runs.push({ spec: "mixture_gan", label: `mixture_gan mu=${mu}`, overrides: { dataset, mu, ...lr } });
 }
 for (const r of runs) {
   const key = `${r.overrides.dataset}|${r.label}`;
@@ -51,7 +54,7 @@ for (const r of runs) {
 }
 
 console.log(
-  `Mixture GAN and vanilla GAN on 2-D benchmarks: ${STEPS} alternating steps (batch 256, Adam 2e-4, beta1 0.5), ` +
+  `Mixture GAN and vanilla GAN on 2-D benchmarks: ${STEPS} alternating steps (batch 256, Adam lr ${LR ?? "2e-4"}, beta1 0.5), ` +
     `${SEEDS} seed(s); modes covered of the total, high-quality fraction, NDB/K (lower is better); mean ± std over seeds.\n`,
 );
 for (const dataset of DATASETS) {
