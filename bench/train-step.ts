@@ -32,6 +32,7 @@ interface Result {
   name: string;
   stepsPerSec: number;
   cpuMsPerStep: number;
+  kernelsPerStep: number;
   rounds: { sps: number; cpuMs: number }[];
   tensorsLeaked: number;
 }
@@ -101,12 +102,16 @@ async function main() {
     const before = rt.tf.memory().numTensors;
     const rounds = await timeSteps((st) => prog.trainStep(st), WARMUP);
     const leaked = rt.tf.memory().numTensors - before;
+    const prof = await rt.tf.profile(async () => {
+      for (let st = 0; st < 5; st++) await prog.trainStep(500_000 + st);
+    });
+    const kernels = prof.kernels.length / 5; // deterministic, unlike times on a shared machine
     const best = Math.max(...rounds.map((r) => r.sps));
     const cpu = Math.min(...rounds.map((r) => r.cpuMs));
-    results.push({ name: sp.name, stepsPerSec: best, cpuMsPerStep: cpu, rounds, tensorsLeaked: leaked });
+    results.push({ name: sp.name, stepsPerSec: best, cpuMsPerStep: cpu, kernelsPerStep: kernels, rounds, tensorsLeaked: leaked });
     console.log(
       `compiled ${sp.name.padEnd(12)} ${best.toFixed(1).padStart(7)} steps/s wall, ${cpu.toFixed(2).padStart(7)} CPU ms/step ` +
-        `(= ${(1000 / cpu).toFixed(1)} steps/s on an idle core; rounds ${rounds.map((r) => r.sps.toFixed(1)).join(", ")}; ` +
+        `(= ${(1000 / cpu).toFixed(1)} steps/s on an idle core; ${kernels.toFixed(0)} kernels/step; rounds ${rounds.map((r) => r.sps.toFixed(1)).join(", ")}; ` +
         `tensors +${leaked})`,
     );
     if (flag("profile")) await profile(prog, 20, 1_000_000);

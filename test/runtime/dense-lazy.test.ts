@@ -59,3 +59,32 @@ describe("logSigmoid custom op", () => {
     expect(relErr(await pen(logSigmoid).data(), want)).toBeLessThan(1e-5);
   });
 });
+
+describe("denseOp weight gradient layouts", () => {
+  beforeAll(() => useBackend("wasm"));
+  it("narrow outputs (1 or 2 units) and narrow inputs give tfjs's gradients, with fewer transposes", async () => {
+    for (const [n, nin, nout] of [
+      [16, 12, 1],
+      [16, 12, 2],
+      [16, 1, 12],
+      [16, 12, 12],
+    ] as const) {
+      const x = randn([n, nin], 1);
+      const w = randn([nin, nout], 2);
+      const b = randn([nout], 3);
+      const probe = randn([n, nout], 4);
+      const f = (op: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+        tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(op(a, c, d), probe)))([x, w, b]);
+      const got = f(denseOp);
+      const ref = f((a, c, d) => tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d));
+      for (let i = 0; i < 3; i++)
+        expect(relErr(await got[i]!.data(), await ref[i]!.data()), `[${n},${nin}]->${nout} grad ${i}`).toBeLessThan(1e-5);
+    }
+    // out = 1: no Transpose kernel at all in the backward pass
+    const x = randn([16, 12], 1);
+    const w = tf.variable(randn([12, 1], 2));
+    const b = tf.variable(randn([1], 3));
+    const prof = await tf.profile(() => tf.variableGrads(() => tf.sum(denseOp(x, w, b)) as tf.Scalar, [w, b]).grads);
+    expect(prof.kernels.filter((k) => k.name === "Transpose").length).toBe(0);
+  });
+});
