@@ -27,13 +27,14 @@ describe("pcm_gan on the 2-D GMM", () => {
       for (const v of Object.values(l)) expect(Number.isFinite(v)).toBe(true);
     }
     const r = await headScores(p, 4000);
+    console.log(`pcm_gan gmm2d, ${PCM_STEPS} steps, batch 64: accuracy ${r.accuracy.toFixed(3)}, NMI ${r.nmi.toFixed(3)}`);
     // measured (seed 0): see docs/results.md "## 4 PCM-GAN"
     expect(r.accuracy).toBeGreaterThanOrEqual(CHANCE + 0.3);
     expect(r.nmi).toBeGreaterThanOrEqual(0.4);
     const scale = Array.from(await p.store.get("z.scale").data());
     expect(scale.every(Number.isFinite)).toBe(true);
     disposeProgram(p);
-  }, 110_000);
+  }, 240_000); // ~30 s on an idle 2-core machine; the timeout leaves room for a loaded one
 });
 
 async function stepAndDiff(set: Record<string, string | number>): Promise<{ dMeans: number; dScale: number; dOut: number }> {
