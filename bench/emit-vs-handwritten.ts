@@ -128,6 +128,9 @@ interface Result {
   kernels: Record<string, number>;
   median: Record<string, { stepsPerSec: number; cpuMsPerStep: number; wallMsPerStep: number }>;
   ratios: Record<string, { wall: number; cpu: number }>;
+  /** quartiles of the per-repetition compiled/hand-rt time ratio */
+  iqr: { wall: [number, number]; cpu: [number, number] };
+  samples: Record<string, Sample[]>;
 }
 
 async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
@@ -150,8 +153,14 @@ async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
     }),
   );
   // paired ratios: repetition r of A and of B ran back to back, under about the same load
-  const paired = (a: string, b: string, k: keyof Sample) =>
-    median(samples[a]!.map((x, i) => x[k] / samples[b]![i]![k]));
+  const pairs = (a: string, b: string, k: keyof Sample) => samples[a]!.map((x, i) => x[k] / samples[b]![i]![k]);
+  const paired = (a: string, b: string, k: keyof Sample) => median(pairs(a, b, k));
+  // spread of the emitter-overhead ratio: the middle half of the repetitions lies within [q1, q3]
+  const q = (xs: number[], f: number) => [...xs].sort((x, y) => x - y)[Math.floor(f * (xs.length - 1))]!;
+  const spread = (k: keyof Sample) => {
+    const xs = pairs("compiled", "hand-rt", k);
+    return [q(xs, 0.25), q(xs, 0.75)] as [number, number];
+  };
   const ratios = Object.fromEntries(
     (
       [
@@ -161,7 +170,8 @@ async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
       ] as const
     ).map(([label, a, b]) => [label, { wall: paired(a, b, "wall"), cpu: paired(a, b, "cpu") }]),
   );
-  return { model: mc.name, batch, steps, sameLosses, firstLosses: first, kernels, median: med, ratios };
+  const iqr = { wall: spread("wall"), cpu: spread("cpu") };
+  return { model: mc.name, batch, steps, sameLosses, firstLosses: first, kernels, median: med, ratios, iqr, samples };
 }
 
 async function main() {
@@ -190,6 +200,8 @@ async function main() {
       );
     for (const [label, v] of Object.entries(res.ratios))
       console.log(`  time ${label.padEnd(19)} wall ${v.wall.toFixed(3)}  cpu ${v.cpu.toFixed(3)}`);
+    const iq = (x: [number, number]) => `[${x[0].toFixed(3)}, ${x[1].toFixed(3)}]`;
+    console.log(`  compiled/hand-rt quartiles over repetitions: wall ${iq(res.iqr.wall)}  cpu ${iq(res.iqr.cpu)}`);
   }
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ backend: used.name, reps: REPS, results }, null, 2));
 }
