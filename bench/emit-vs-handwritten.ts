@@ -175,6 +175,11 @@ async function benchModel(mc: ModelCase, backendName: string): Promise<Result> {
 }
 
 async function main() {
+  const unknown = MODELS.filter((m) => !(m in CASES));
+  if (unknown.length > 0) {
+    console.error(`unknown model ${JSON.stringify(unknown[0])} (have: ${Object.keys(CASES).join(", ")})`);
+    process.exit(2);
+  }
   const used = await rt.initBackend(backend);
   console.log(
     `backend ${used.name}; ${REPS} interleaved repetitions per trainer (after ${WARMUP} warm-up steps); ` +
