@@ -32,7 +32,7 @@ export interface TrainOptions {
   onLog?: (line: LogLine) => void;
   /** directory of the spec, for relative data paths (default runDir) */
   baseDir?: string;
-  /** install a SIGINT handler that checkpoints and stops (default true) */
+  /** install SIGINT and SIGTERM handlers that checkpoint and stop (default true) */
   handleSigint?: boolean;
 }
 
@@ -205,7 +205,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const onSigint = () => {
     interrupted = true;
   };
-  if (o.handleSigint !== false) process.once("SIGINT", onSigint);
+  // SIGTERM too (a job scheduler's stop, `kill`, the bin/ganc.js launcher forwarding one): same clean stop
+  if (o.handleSigint !== false) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, onSigint);
 
   const progress = createProgress({ total: target, start: step, quiet: o.quiet });
   if (backend.note) progress.log(`note: ${backend.note}`);
@@ -256,8 +257,16 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   };
   const writeSummary = (sm: TrainSummary) =>
     writeFileAtomic(join(runDir, "summary.json"), JSON.stringify(sm, null, 2) + "\n");
+  // A step on wasm/cpu only awaits resolved promises (microtasks), so signal handlers, which run from the event
+  // loop, would never fire before the loop ends: give the event loop a turn every ~50 ms.
+  let lastYield = Date.now();
   try {
     while (step < target && !interrupted) {
+      if (Date.now() - lastYield >= 50) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = Date.now();
+        if (interrupted) break;
+      }
       let losses: Record<string, number>;
       try {
         losses = await program.trainStep(step);
@@ -305,7 +314,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     if (doEval && !interrupted && (!lastEval || (lastEval as EvalResult).step !== step)) await evaluate();
   } finally {
     progress.stop();
-    if (o.handleSigint !== false) process.removeListener("SIGINT", onSigint);
+    if (o.handleSigint !== false) for (const sig of ["SIGINT", "SIGTERM"] as const) process.removeListener(sig, onSigint);
   }
 
   const summary = makeSummary(interrupted ? "interrupted" : "completed");

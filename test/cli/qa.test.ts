@@ -5,6 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTrain, type TrainCliOptions } from "../../compiler/cli/commands/train.ts";
+import { trainRun } from "../../runtime/train/run.ts";
+import { listCheckpoints } from "../../runtime/train/checkpoint.ts";
+import { makeTinyModule } from "../train/fixtures/tiny-program.ts";
 
 function io() {
   const o = { out: "", err: "" };
@@ -75,4 +78,36 @@ describe("data errors are user errors (exit 1 with the hint), also for run dirs 
     expect(trainer).not.toMatch(/header: true/);
     expect(o.out).toMatch(/completed 4\/4 steps/);
   });
+});
+
+describe("a real SIGTERM / SIGINT during training checkpoints and stops", () => {
+  for (const sig of ["SIGTERM", "SIGINT"] as const)
+    it(sig, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ganc-qa-sig-"));
+      const mod = makeTinyModule({ steps: 400, logEvery: 2, checkpointEvery: 1000, evaluateEvery: null });
+      // a step that keeps the CPU busy without ever yielding to the event loop, like a wasm step
+      const create = mod.createProgram;
+      mod.createProgram = async (ctx) => {
+        const p = await create(ctx);
+        const step = p.trainStep.bind(p);
+        p.trainStep = async (i) => {
+          const until = Date.now() + 5;
+          while (Date.now() < until);
+          if (i === 3) process.kill(process.pid, sig); // delivered through the event loop, not synchronously
+          return step(i);
+        };
+        return p;
+      };
+      // keeps the default action (exit) away from the test worker should the harness miss the signal
+      const guard = () => {};
+      process.on(sig, guard);
+      try {
+        const s = await trainRun({ module: mod, runDir: dir, backend: "wasm", quiet: true, evaluate: false });
+        expect(s.status).toBe("interrupted");
+        expect(s.steps).toBeLessThan(400);
+        expect(listCheckpoints(join(dir, "checkpoints"))).toEqual([s.steps]);
+      } finally {
+        process.removeListener(sig, guard);
+      }
+    });
 });
