@@ -120,6 +120,14 @@ export function buildModule(ir: IRProgram): ModuleParts {
     varsId.set(u.name, top.fresh(`vars_${updId.get(u.name)}`));
     gradId.set(u.name, top.fresh(`grads_${updId.get(u.name)}`));
   }
+  // simultaneous schedule: updates that share a loss get their gradients from ONE forward/backward pass over the
+  // union of their variables (docs/performance.md: gat_gmm 826 -> 492 kernels per step, identical losses)
+  const jointGroups = new Map<string, IRUpdate[]>();
+  if (ir.train.schedule === "simultaneous")
+    for (const u of ir.updates) jointGroups.set(u.loss, [...(jointGroups.get(u.loss) ?? []), u]);
+  for (const [loss, us] of [...jointGroups]) if (us.length < 2) jointGroups.delete(loss);
+  const jointId = new Map<string, string>();
+  for (const loss of jointGroups.keys()) jointId.set(loss, top.fresh(`grads_joint_${ident(loss, "loss")}`));
   for (const b of ir.data.flatMap((d) => d.bindings)) ident(b.name, "data");
 
   const latentOrder = ir.latents.map((z) => z.name);
@@ -268,7 +276,8 @@ export function buildModule(ir: IRProgram): ModuleParts {
     );
   }
   emit("");
-  for (const u of ir.updates) emit(...gradFnText(u));
+  for (const u of ir.updates) if (!jointGroups.has(u.loss)) emit(...gradFnText(u));
+  for (const [loss, us] of jointGroups) emit(...jointGradFnText(loss, us));
 
   // ---- trainStep ----
   emit(...trainStepText());
@@ -452,6 +461,36 @@ export function buildModule(ir: IRProgram): ModuleParts {
     ];
   }
 
+  /** One variableGrads over the variables of every due update on `loss`; each update gets the loss as declared and
+   * the gradients of the quantity it minimizes (negated for a maximizing update). */
+  function jointGradFnText(loss: string, us: IRUpdate[]): string[] {
+    const l = lossByName.get(loss);
+    if (!l) throw new EmitError(`updates ${us.map((u) => u.name).join(", ")} use unknown loss ${JSON.stringify(loss)}`);
+    return [
+      `/** ${commentText(`updates ${us.map((u) => u.name).join(", ")} on ${loss}: one forward/backward pass for all that are due.`)} */`,
+      at(l.span),
+      `function ${jointId.get(loss)}(batch: Batch, n: number, need: Need, due: Record<string, boolean>): Record<string, { value: Tensor; grads: Tensor[] }> {`,
+      "if (!Object.values(due).some(Boolean)) return {};",
+      "return tf.tidy(() => {",
+      "const vars = [...new Set([",
+      ...us.map((u) => `...(due[${str(u.name)}] ? ${varsId.get(u.name)} : []),`),
+      "])];",
+      "const { value, grads } = tf.variableGrads(() => {",
+      "const lat = drawLatents(n, need, rng);",
+      `return rt.ops.asScalar(${lossFn.get(loss)}(batch, lat, true), ${str(loss)}, ${str(lineOf(l.span))});`,
+      "}, vars);",
+      "const out: Record<string, { value: Tensor; grads: Tensor[] }> = {};",
+      ...us.map((u) => {
+        const g = `rt.ops.gradsFor(${varsId.get(u.name)}, grads)`;
+        return `if (due[${str(u.name)}]) out[${str(u.name)}] = { value: value.clone(), grads: ${u.direction === "maximizes" ? `${g}.map((x) => tf.neg(x))` : g} };`;
+      }),
+      "return out;",
+      "});",
+      "}",
+      "",
+    ];
+  }
+
   function projectText(u: IRUpdate): string[] {
     return u.project.map((name) => {
       const w = ir.weights.find((x) => x.name === name);
@@ -511,9 +550,18 @@ export function buildModule(ir: IRProgram): ModuleParts {
         "// simultaneous: every due update's gradient at the same parameters and the same latent draws",
         "const start = rng.getState();",
       );
+      for (const [loss, us] of jointGroups) {
+        out.push(
+          `const due_${jointId.get(loss)} = { ${us.map((u) => `${str(u.name)}: step % ${u.every} === 0`).join(", ")} };`,
+          "rng.setState(start);",
+          `const j_${jointId.get(loss)} = ${jointId.get(loss)}(batch, n, ${lit(need)}, due_${jointId.get(loss)});`,
+        );
+      }
       for (const u of ir.updates) {
         out.push(
-          `const g_${updId.get(u.name)} = step % ${u.every} === 0 ? (rng.setState(start), ${gradId.get(u.name)}(batch, n, ${lit(need)})) : null;`,
+          jointGroups.has(u.loss)
+            ? `const g_${updId.get(u.name)} = j_${jointId.get(u.loss)}[${str(u.name)}] ?? null;`
+            : `const g_${updId.get(u.name)} = step % ${u.every} === 0 ? (rng.setState(start), ${gradId.get(u.name)}(batch, n, ${lit(need)})) : null;`,
         );
       }
       for (const u of ir.updates) {
