@@ -22,6 +22,7 @@ export function formatError(e: unknown): string {
     return s;
   }
   if (e instanceof Error && e.name === "MetricError") return `error: ${e.message}\n`;
+  if (isSystemError(e)) return `error: ${e.message}\n  = hint: ${SYSTEM_HINTS[e.code ?? ""] ?? "check the path and its permissions"}\n`;
   const msg = e instanceof Error ? e.message : String(e);
   const kernel = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(msg);
   if (kernel)
@@ -31,8 +32,25 @@ export function formatError(e: unknown): string {
 
 /** True for errors about the user's input or run (exit 1) rather than a bug in ganc. */
 export function isUserError(e: unknown): boolean {
-  return isRuntimeError(e) || (e instanceof Error && e.name === "MetricError");
+  return isRuntimeError(e) || (e instanceof Error && e.name === "MetricError") || isSystemError(e);
 }
+
+/** A failed file-system call (unwritable --out, a file where a folder should be, a full disk): the user's
+ * environment, not a bug in ganc. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === "string" && typeof x.syscall === "string";
+}
+
+const SYSTEM_HINTS: Record<string, string> = {
+  EACCES: "you have no permission to write there; choose another folder (--out / -o)",
+  EPERM: "you have no permission to write there; choose another folder (--out / -o)",
+  EROFS: "the file system is read-only; choose another folder (--out / -o)",
+  EEXIST: "a file is in the way of a folder ganc needs to create; choose another path",
+  ENOTDIR: "part of the path is a file, not a folder; choose another path",
+  ENOSPC: "the disk is full",
+  ENOENT: "a file or folder in the path does not exist",
+};
 
 /** By name as well as by class: a trainer loaded through another module instance of the runtime (an old run
  * directory without package.json, a hand-compiled trainer) throws its own copy of the class. */

@@ -80,6 +80,17 @@ describe("data errors are user errors (exit 1 with the hint), also for run dirs 
   });
 });
 
+it("an --out that cannot be created is a user error (exit 1 with a hint), not an internal one", async () => {
+  const spec = tinySpec("ring(modes=4, n=64)");
+  const blocker = join(spec, "../blocker");
+  writeFileSync(blocker, "a file where the run folder should go");
+  const { o, io: i } = io();
+  expect(await runTrain(spec, opts({ out: join(blocker, "run") }), i)).toBe(1);
+  expect(o.err).toMatch(/ENOTDIR/);
+  expect(o.err).toMatch(/hint: part of the path is a file/);
+  expect(o.err).not.toMatch(/internal error/);
+});
+
 describe("a real SIGTERM / SIGINT during training checkpoints and stops", () => {
   for (const sig of ["SIGTERM", "SIGINT"] as const)
     it(sig, async () => {
