@@ -206,7 +206,9 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     interrupted = true;
   };
   // SIGTERM too (a job scheduler's stop, `kill`, the bin/ganc.js launcher forwarding one): same clean stop
-  if (o.handleSigint !== false) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, onSigint);
+  // `on`, not `once`: a relayed duplicate (tsx's cli re-sends a signal its child has not acknowledged within 30 ms)
+  // must not reach the default handler and kill the run before its checkpoint
+  if (o.handleSigint !== false) for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, onSigint);
 
   const progress = createProgress({ total: target, start: step, quiet: o.quiet });
   if (backend.note) progress.log(`note: ${backend.note}`);
@@ -258,11 +260,11 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const writeSummary = (sm: TrainSummary) =>
     writeFileAtomic(join(runDir, "summary.json"), JSON.stringify(sm, null, 2) + "\n");
   // A step on wasm/cpu only awaits resolved promises (microtasks), so signal handlers, which run from the event
-  // loop, would never fire before the loop ends: give the event loop a turn every ~50 ms.
+  // loop, would never fire before the loop ends: give the event loop a turn every ~25 ms.
   let lastYield = Date.now();
   try {
     while (step < target && !interrupted) {
-      if (Date.now() - lastYield >= 50) {
+      if (Date.now() - lastYield >= 25) {
         await new Promise<void>((r) => setImmediate(r));
         lastYield = Date.now();
         if (interrupted) break;
