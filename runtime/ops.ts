@@ -32,13 +32,19 @@ export function indexConst(x: Tensor, value: number, batched: boolean): Tensor {
   return tf.squeeze(tf.slice(x, begin, size), [axis]);
 }
 
+/** float one-hot rows [N, depth]; tf.oneHot rejects depth 1 (a one-component mixture, d = 1), where every row is 1. */
+export function oneHotF(index: Tensor, depth: number): Tensor {
+  if (depth === 1) return tf.ones([index.shape[0]!, 1]);
+  return tf.oneHot(tf.cast(index, "int32"), depth).asType("float32");
+}
+
 /** target [K, ...] (whole-batch) indexed by a batched int index [N] -> [N, ...]. Written as a one-hot matmul:
  * tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks; K is small here. */
 export function gather(target: Tensor, index: Tensor): Tensor {
   const K = target.shape[0]!;
   const rest = target.shape.slice(1);
   const R = rest.reduce((p, d) => p * d, 1);
-  const oh = tf.oneHot(tf.cast(index, "int32"), K).asType("float32") as tf.Tensor2D; // [N, K]
+  const oh = oneHotF(index, K) as tf.Tensor2D; // [N, K]
   const out = tf.matMul(oh, tf.reshape(target, [K, R]) as tf.Tensor2D);
   return tf.reshape(out, [index.shape[0]!, ...rest]);
 }
@@ -47,7 +53,7 @@ export function gather(target: Tensor, index: Tensor): Tensor {
  * differentiable on every backend (gather with batchDims has no gradient in tfjs). */
 export function batchGather(target: Tensor, index: Tensor): Tensor {
   const K = target.shape[1]!;
-  const oh = tf.oneHot(tf.cast(index, "int32"), K).asType("float32"); // [N, K]
+  const oh = oneHotF(index, K); // [N, K]
   const shape = [oh.shape[0]!, K, ...new Array<number>(target.rank - 2).fill(1)];
   return tf.sum(tf.mul(target, tf.reshape(oh, shape)), 1);
 }
@@ -127,8 +133,8 @@ function gaussJordan(a: tf.Tensor3D): tf.Tensor3D {
       const col = tf.squeeze(tf.slice(M, [0, 0, k], [B, d, 1]), [2]); // [B, d]
       const masked = tf.where(tf.greaterEqual(rows, k), tf.abs(col), tf.fill([B, d], -1));
       const p = tf.argMax(masked, 1); // [B]
-      const ek = tf.oneHot(tf.fill([B], k, "int32"), d).asType("float32"); // [B, d]
-      const ep = tf.oneHot(p, d).asType("float32");
+      const ek = oneHotF(tf.fill([B], k, "int32"), d); // [B, d]
+      const ep = oneHotF(p, d);
       const outer = (u: Tensor, v: Tensor) => tf.mul(tf.expandDims(u, 2), tf.expandDims(v, 1));
       // permutation swapping rows k and p (identity when p == k)
       const P = tf.add(I.expandDims(0), tf.addN([tf.neg(outer(ek, ek)), tf.neg(outer(ep, ep)), outer(ek, ep), outer(ep, ek)]));

@@ -82,7 +82,8 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
   function rows(t: Tensor, comp: Tensor): Tensor {
     const rest = t.shape.slice(1);
     const R = rest.reduce((a, b) => a * b, 1);
-    const oh = tf.oneHot(tf.cast(comp, "int32"), K).asType("float32") as tf.Tensor2D;
+    // tf.oneHot rejects depth 1: with one component every row selects it
+    const oh = (K === 1 ? tf.ones([comp.shape[0]!, 1]) : tf.oneHot(tf.cast(comp, "int32"), K).asType("float32")) as tf.Tensor2D;
     return tf.reshape(tf.matMul(oh, tf.reshape(t, [K, R]) as tf.Tensor2D), [comp.shape[0]!, ...rest]);
   }
 
