@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err: unknown) {
     const e = err as { code?: string; exitCode?: number };
+    // `ganc` with no command prints the help as an error (commander's exitCode 1): a usage error, exit 2
+    if (e.code === "commander.help" && e.exitCode) process.exit(2);
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") {
       process.exit(0);
     }
