@@ -51,7 +51,7 @@ interface ModelCase {
 }
 const CASES: Record<string, ModelCase> = {
   "784": { name: "784", spec: "bench/vanilla_784.gan", overrides: { dz: "100" }, shape: FASHION_MLP, steps: [5, 2] },
-  ring: { name: "ring", spec: "specs/vanilla_gan.gan", overrides: { dataset: "ring" }, shape: RING_MLP, steps: [20, 5] },
+  ring: { name: "ring", spec: "specs/vanilla_gan.gan", overrides: { dataset: "ring", lr: "0.001" }, shape: RING_MLP, steps: [20, 5] },
 };
 
 /** one training step; returns [d_loss, g_loss] as declared */
