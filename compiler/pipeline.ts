@@ -1,13 +1,13 @@
 // The compiler pipeline: parse -> check -> passes -> emit. The CLI uses only this module. Nothing here throws:
 // every failure (unreadable file, internal error of a phase) becomes a diagnostic.
 
-import { readFileSync } from "node:fs";
 import { parse } from "../grammar/index.ts";
 import { check } from "./check/index.ts";
 import { runPasses } from "./passes/index.ts";
-import { diagnostic, hasErrors, type Diagnostic, type Span } from "./diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { Spec } from "../grammar/ast.ts";
 import type { IRProgram } from "./ir/ir.ts";
+import { fileSpan, readSpecFile } from "./source-file.ts";
 
 export interface PipelineOptions {
   /** `--set name=value` overrides, as written on the command line */
@@ -29,10 +29,7 @@ export interface CompileResult extends CheckResult {
 }
 
 /** A span covering the start of `file`, for diagnostics about the file as a whole. */
-export function fileSpan(file: string): Span {
-  const p = { line: 1, column: 1, offset: 0 };
-  return { file, start: p, end: p };
-}
+export { fileSpan, readSpecFile } from "./source-file.ts";
 
 function internalError(file: string, phase: string, e: unknown): Diagnostic {
   const msg = e instanceof Error ? e.message : String(e);
@@ -90,33 +87,14 @@ export async function compileSource(text: string, file: string, opts: PipelineOp
 
 /** Reads `path` and compiles it. An unreadable file is diagnostic E0701 naming the path. */
 export async function compileFile(path: string, opts: PipelineOptions = {}): Promise<CompileResult> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    return {
-      ast: null,
-      ir: null,
-      ts: null,
-      diagnostics: [diagnostic("E0701", `cannot read file ${JSON.stringify(path)} (${why})`, fileSpan(path))],
-    };
-  }
-  return compileSource(text, path, opts);
+  const s = readSpecFile(path);
+  if ("diagnostic" in s) return { ast: null, ir: null, ts: null, diagnostics: [s.diagnostic] };
+  return compileSource(s.text, path, opts);
 }
 
 /** Like compileFile but stops after the passes (for `ganc check`). */
 export function checkFile(path: string, opts: PipelineOptions = {}): CheckResult {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    return {
-      ast: null,
-      ir: null,
-      diagnostics: [diagnostic("E0701", `cannot read file ${JSON.stringify(path)} (${why})`, fileSpan(path))],
-    };
-  }
-  return checkSource(text, path, opts);
+  const s = readSpecFile(path);
+  if ("diagnostic" in s) return { ast: null, ir: null, diagnostics: [s.diagnostic] };
+  return checkSource(s.text, path, opts);
 }

@@ -3,10 +3,9 @@
 // check, and records the modules in the IR so the emitter imports them. The CLI calls these instead of
 // compiler/pipeline.ts's functions when plugins may be involved (they behave the same without any).
 
-import { readFileSync } from "node:fs";
-import { checkSource, compileSource, fileSpan, type CheckResult, type CompileResult, type PipelineOptions } from "../pipeline.ts";
+import { checkSource, compileSource, readSpecFile, type CheckResult, type CompileResult, type PipelineOptions } from "../pipeline.ts";
 import { registerSignature, signatureTable, unregisterSignature } from "../check/signatures.ts";
-import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { IRProgram } from "../ir/ir.ts";
 import type { LoadResult } from "./load.ts";
 import { addPluginHints, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";
@@ -82,20 +81,11 @@ export async function compileSourceWithPlugins(
   return { ...r, ir: attachPlugins(r.ir, loaded), diagnostics: merge(loaded, r.diagnostics), sources: loaded.sources, loaded };
 }
 
-function readSpec(path: string): { text: string } | { diag: Diagnostic } {
-  try {
-    return { text: readFileSync(path, "utf8") };
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    return { diag: diagnostic("E0701", `cannot read file ${JSON.stringify(path)} (${why})`, fileSpan(path)) };
-  }
-}
-
 const emptyLoad = (): LoadResult => ({ entries: [], plugins: [], diagnostics: [], sources: new Map() });
 
 export async function checkFileWithPlugins(path: string, opts: PluginPipelineOptions = {}): Promise<CheckResult & WithPluginSources> {
-  const s = readSpec(path);
-  if ("diag" in s) return { ast: null, ir: null, diagnostics: [s.diag], sources: new Map(), loaded: emptyLoad() };
+  const s = readSpecFile(path);
+  if ("diagnostic" in s) return { ast: null, ir: null, diagnostics: [s.diagnostic], sources: new Map(), loaded: emptyLoad() };
   return checkSourceWithPlugins(s.text, path, opts);
 }
 
@@ -103,7 +93,7 @@ export async function compileFileWithPlugins(
   path: string,
   opts: PluginPipelineOptions = {},
 ): Promise<CompileResult & WithPluginSources> {
-  const s = readSpec(path);
-  if ("diag" in s) return { ast: null, ir: null, ts: null, diagnostics: [s.diag], sources: new Map(), loaded: emptyLoad() };
+  const s = readSpecFile(path);
+  if ("diagnostic" in s) return { ast: null, ir: null, ts: null, diagnostics: [s.diagnostic], sources: new Map(), loaded: emptyLoad() };
   return compileSourceWithPlugins(s.text, path, opts);
 }

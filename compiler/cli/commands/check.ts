@@ -2,12 +2,12 @@
 // Exit codes: 0 clean (warnings allowed), 1 errors in the input, 2 usage errors (unreadable file, bad option).
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { readFileSync } from "node:fs";
+import { readSpecFile } from "../../source-file.ts";
 import { checkSourceWithPlugins } from "../../plugins/compile.ts";
 import { printIR } from "../../ir/print.ts";
 import type { IRProgram } from "../../ir/ir.ts";
 import type { Spec } from "../../../grammar/ast.ts";
-import { diagnostic, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
+import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { diagnosticsToJson, renderDiagnostics } from "../../diagnostics/render.ts";
 
 export interface CheckOptions {
@@ -51,16 +51,13 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
   const dumps: unknown[] = [];
   let usage = false;
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      const p = { line: 1, column: 1, offset: 0 };
-      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-      diags.push(diagnostic("E0701", `cannot read file "${file}": ${reason}`, { file, start: p, end: p }));
+    const read = readSpecFile(file);
+    if ("diagnostic" in read) {
+      diags.push(read.diagnostic);
       usage = true;
       continue;
     }
+    const text = read.text;
     sources.set(file, text);
     const r = await analyze(text, file, opts, sources);
     diags.push(...r.diagnostics);

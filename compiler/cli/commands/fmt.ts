@@ -1,9 +1,10 @@
 // `ganc fmt FILE... [--check] [--write]`: print the canonical layout (default), rewrite files, or check them.
 // Exit codes: 0 ok, 1 syntax errors or (with --check) a file that would change, 2 unreadable file.
 import type { Command } from "@commander-js/extra-typings";
-import { readFileSync, writeFileSync, renameSync } from "node:fs";
+import { writeFileSync, renameSync } from "node:fs";
+import { readSpecFile } from "../../source-file.ts";
 import { format } from "../../../grammar/index.ts";
-import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { renderDiagnostics } from "../../diagnostics/render.ts";
 
 export interface FmtOptions {
@@ -20,16 +21,13 @@ export function runFmt(files: string[], opts: FmtOptions = {}): { exitCode: 0 | 
   let usage = false;
   let changed = false;
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      const p = { line: 1, column: 1, offset: 0 };
-      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-      diags.push(diagnostic("E0701", `cannot read file "${file}": ${reason}`, { file, start: p, end: p }));
+    const read = readSpecFile(file);
+    if ("diagnostic" in read) {
+      diags.push(read.diagnostic);
       usage = true;
       continue;
     }
+    const text = read.text;
     sources.set(file, text);
     const r = format(text, file);
     diags.push(...r.diagnostics);
