@@ -69,6 +69,27 @@ describe("plugin losses end to end", () => {
     expect(all).toMatch(/ragan_d/);
   });
 
+  /** Write an emitted trainer into the temp dir and train it on wasm for `steps`; returns the summary and log lines. */
+  async function trainEmitted(code: string, name: string, steps: number) {
+    const trainer = join(tmp, `${name}_trainer.ts`);
+    writeFileSync(trainer, code);
+    const mod = await import(pathToFileURL(trainer).href);
+    const { trainRun } = await import("../../runtime/train/run.ts");
+    const logs: LogLine[] = [];
+    const runDir = join(tmp, `${name}-run`);
+    const summary = await trainRun({
+      module: mod,
+      runDir,
+      backend: "wasm",
+      steps,
+      quiet: true,
+      evaluate: false,
+      handleSigint: false,
+      onLog: (l) => logs.push(l),
+    });
+    return { summary, logs, runDir };
+  }
+
   it("compiles to a trainer that imports the plugin and trains: the MMD goes down", async () => {
     const r = await checkSpec("examples/plugins/mmd_ring.gan");
     expect(r.ir).not.toBeNull();
@@ -76,47 +97,20 @@ describe("plugin losses end to end", () => {
     expect(e.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(e.code).toContain(`from ${JSON.stringify(r.loaded.plugins[0].resolved)}`);
     expect(e.code).toContain('callPluginLoss(plugin_0, "mmd2_rbf"');
-    const trainer = join(tmp, "trainer.ts");
-    writeFileSync(trainer, e.code!);
-    const mod = await import(pathToFileURL(trainer).href);
-    const { trainRun } = await import("../../runtime/train/run.ts");
-    const logs: LogLine[] = [];
-    const summary = await trainRun({
-      module: mod,
-      runDir: join(tmp, "run"),
-      backend: "wasm",
-      steps: 100,
-      quiet: true,
-      evaluate: false,
-      handleSigint: false,
-      onLog: (l) => logs.push(l),
-    });
+    const { summary, logs, runDir } = await trainEmitted(e.code!, "mmd", 100);
     expect(summary.status).toBe("completed");
     const series = logs.map((l) => l.losses.g_step).filter((v) => typeof v === "number");
     expect(series.length).toBeGreaterThanOrEqual(2);
     if (process.env.GANC_VERBOSE) console.log(`mmd_ring g_step loss by log line: ${series.map((v) => v.toFixed(4)).join(" ")}`);
     expect(series[series.length - 1]).toBeLessThan(series[0] * 0.7);
-    expect(existsSync(join(tmp, "run"))).toBe(true);
+    expect(existsSync(runDir)).toBe(true);
   });
+
   it("the RaGAN example (two updates through plugin losses) trains with finite losses", async () => {
     const r = await checkSpec("examples/plugins/ragan_ring.gan");
     expect(r.ir).not.toBeNull();
     const e = await emit(r.ir!, { runtimeImport: pathToFileURL(join(root, "runtime/index.ts")).href });
-    const trainer = join(tmp, "ragan_trainer.ts");
-    writeFileSync(trainer, e.code!);
-    const mod = await import(pathToFileURL(trainer).href);
-    const { trainRun } = await import("../../runtime/train/run.ts");
-    const logs: LogLine[] = [];
-    const summary = await trainRun({
-      module: mod,
-      runDir: join(tmp, "ragan-run"),
-      backend: "wasm",
-      steps: 40,
-      quiet: true,
-      evaluate: false,
-      handleSigint: false,
-      onLog: (l) => logs.push(l),
-    });
+    const { summary, logs } = await trainEmitted(e.code!, "ragan", 40);
     expect(summary.status).toBe("completed");
     const d = logs.map((l) => l.losses.d_step);
     expect(d.length).toBeGreaterThan(0);
