@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { InitSpec, ParamStore, Rng, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
+import { gather } from "../ops.ts";
 import { cumulative, sampleIndex } from "./special.ts";
 
 export interface GaussianMixtureOpts {
@@ -76,22 +77,13 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
       throw new GancRuntimeError(`${name}: sample size must be a non-negative integer, got ${n}`);
   };
 
-  /** z = m + scale * eps for rows with components `comp` (int32 [n]); eps [n, dim] */
-  // rows of a [K, ...] tensor by component as a one-hot matmul: tf.gather's gradient needs UnsortedSegmentSum,
-  // which the wasm backend lacks (learned means / scales are trained through this)
-  function rows(t: Tensor, comp: Tensor): Tensor {
-    const rest = t.shape.slice(1);
-    const R = rest.reduce((a, b) => a * b, 1);
-    // tf.oneHot rejects depth 1: with one component every row selects it
-    const oh = (K === 1 ? tf.ones([comp.shape[0]!, 1]) : tf.oneHot(tf.cast(comp, "int32"), K).asType("float32")) as tf.Tensor2D;
-    return tf.reshape(tf.matMul(oh, tf.reshape(t, [K, R]) as tf.Tensor2D), [comp.shape[0]!, ...rest]);
-  }
-
+  /** z = m + scale * eps for rows with components `comp` (int32 [n]); eps [n, dim]. Rows of the [K, ...] parameters
+   * are picked with ops.gather (a one-hot matmul: differentiable on wasm, K = 1 safe). */
   function transform(comp: Tensor, eps: Tensor): Tensor {
-    const m = rows(means, comp);
-    if (cov === "iso") return tf.add(m, tf.mul(tf.expandDims(rows(scale, comp), 1), eps));
-    if (cov === "diag") return tf.add(m, tf.mul(rows(scale, comp), eps));
-    const Ls = rows(L(), comp) as tf.Tensor3D; // [n, dim, dim]
+    const m = gather(means, comp);
+    if (cov === "iso") return tf.add(m, tf.mul(tf.expandDims(gather(scale, comp), 1), eps));
+    if (cov === "diag") return tf.add(m, tf.mul(gather(scale, comp), eps));
+    const Ls = gather(L(), comp) as tf.Tensor3D; // [n, dim, dim]
     return tf.add(m, tf.squeeze(tf.matMul(Ls, tf.expandDims(eps, 2) as tf.Tensor3D), [2]));
   }
 
