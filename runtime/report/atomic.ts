@@ -1,7 +1,36 @@
 // Atomic file writes: write a temp file next to the target, fsync it, rename over the target, fsync the folder.
 // A crash at any point leaves either the old file or the new one, never a partial file under the final name.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync, existsSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync, existsSync, statSync } from "node:fs";
+import { dirname, basename, join, resolve } from "node:path";
+
+/**
+ * `mkdir -p` that always terminates. Node 20's `mkdirSync(p, { recursive: true })` loops forever when the first
+ * missing ancestor cannot be created because its parent reports ENOENT (e.g. `/proc/x`), so `ganc compile -o /proc/x`
+ * hung. Walk up to the deepest existing folder and create the rest one level at a time; errors surface as thrown.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let cur = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(cur).isDirectory()) throw Object.assign(new Error(`not a directory: ${cur}`), { code: "ENOTDIR" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      const parent = dirname(cur);
+      if (parent === cur) break;
+      missing.push(cur);
+      cur = parent;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+}
 
 let counter = 0;
 
@@ -38,7 +67,7 @@ function syncDir(dir: string): void {
 }
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const tmp = tempPathFor(path);
   try {
     writeAndSync(tmp, data);

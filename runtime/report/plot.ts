@@ -2,7 +2,8 @@
 // and rasterize to PNG with resvg (no browser). Text needs a real font: we point resvg at DejaVu Sans (Debian's
 // fonts-dejavu-core) and fall back to the system fonts.
 
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { makeDirs } from "./atomic.ts";
 import { dirname } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
@@ -225,7 +226,7 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
 export async function writePlot(spec: PlotSpec, pathWithoutExt: string): Promise<{ svg: string; png: string }> {
   const svg = await renderSvg(spec);
   const png = svgToPng(svg);
-  mkdirSync(dirname(pathWithoutExt), { recursive: true });
+  makeDirs(dirname(pathWithoutExt));
   const out = { svg: `${pathWithoutExt}.svg`, png: `${pathWithoutExt}.png` };
   writeFileSync(`${out.svg}.tmp`, svg);
   renameSync(`${out.svg}.tmp`, out.svg);

@@ -2,9 +2,9 @@
 // JSON-able state: rng, batcher, log accumulators) + `latest` (name of the newest complete checkpoint).
 // Every file is written atomically (temp, fsync, rename) in the order bin -> json -> latest, so a crash leaves the
 // previous checkpoint intact and never a half-written file under a final name. The last `keep` are kept.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../report/atomic.ts";
+import { makeDirs, writeFileAtomic } from "../report/atomic.ts";
 import { GancRuntimeError } from "../errors.ts";
 import type { NamedArrays } from "../types.ts";
 
@@ -32,7 +32,7 @@ export function checkpointName(step: number): string {
 }
 
 export function saveCheckpoint(dir: string, ck: Checkpoint, keep = 2): string {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const name = checkpointName(ck.step);
   const entries: Manifest["entries"] = [];
   let bytes = 0;

@@ -2,14 +2,14 @@
 // periodic evaluation, summary.json and loss plots. The program (compiled trainer) owns the model; this file owns
 // everything around it. See docs/architecture.md "Run directory".
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Program, ProgramModule } from "../program.ts";
 import type { NamedArrays, Rng, BatcherState, RngState } from "../types.ts";
 import { initBackend, type BackendName } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import { GancRuntimeError } from "../errors.ts";
-import { writeFileAtomic } from "../report/atomic.ts";
+import { makeDirs, writeFileAtomic } from "../report/atomic.ts";
 import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { appendJsonl, readJsonl, truncateJsonl, type LogLine } from "./metrics-log.ts";
 import { createProgress } from "./progress.ts";
@@ -155,7 +155,7 @@ function meanLosses(acc: LogAcc): Record<string, number> {
 export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const runDir = o.runDir;
   const ckDir = join(runDir, "checkpoints");
-  mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir);
   const metricsPath = join(runDir, "metrics.jsonl");
   const evalsPath = join(runDir, "evals.jsonl");
 

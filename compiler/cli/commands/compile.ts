@@ -2,7 +2,8 @@
 // Exit codes: 0 ok, 1 errors in the spec (rendered diagnostics on stderr), 2 usage errors (unreadable spec).
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeDirs } from "../../../runtime/report/atomic.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../../grammar/ast.ts";
@@ -77,7 +78,7 @@ export function registerCompile(program: Command): void {
       }
       const out = join(o.out, `${r.model}.ts`);
       try {
-        mkdirSync(o.out, { recursive: true });
+        makeDirs(o.out);
         writeFileSync(out, r.ts);
       } catch (e) {
         process.stderr.write(`error: cannot write ${out}: ${(e as Error).message}\n`);
