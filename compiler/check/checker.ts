@@ -181,16 +181,24 @@ export class Checker {
       if (!d || d.kind !== "param") {
         const params = [...this.decls.values()].filter((x) => x.kind === "param").map((x) => (x.decl as A.ParamDecl).name.name);
         const s = suggest(name, params);
-        this.error("E0501", `--set ${name}: the spec has no param \`${name}\``, this.cliSpan(`${name}=${this.overrides[name]}`), [
+        this.error("E0501", `--set ${name}: the spec has no param \`${name}\``, this.cliSpan(`${name}=${this.overrides[name]}`, "name"), [
           s ? `did you mean \`${s}\`?` : `declared params: ${params.join(", ") || "(none)"}`,
         ]);
       }
     }
   }
 
-  /** Overrides come from the command line: their diagnostics point at a pseudo-file naming the flag. */
-  cliSpan(text: string): Span {
-    return { file: `--set ${text}`, start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+  /**
+   * Overrides come from the command line: their diagnostics point into a pseudo-file whose name is the flag as
+   * typed (`--set K=abc`), which is also its one-line source text (see `cliSource` in diagnostics/render.ts).
+   * The span covers the value, or the name when `on` is "name".
+   */
+  cliSpan(text: string, on: "name" | "value" = "value"): Span {
+    const file = `--set ${text}`;
+    const eq = file.indexOf("=");
+    const [from, to] = on === "name" || eq < 0 ? [6, eq < 0 ? file.length : eq] : [eq + 1, Math.max(eq + 2, file.length)];
+    const at = (o: number) => ({ line: 1, column: o + 1, offset: o });
+    return { file, start: at(from), end: at(to) };
   }
 
   paramValue(name: string): Val {

@@ -146,15 +146,22 @@ export function broadcastShapes(a: number[], b: number[]): number[] | null {
   return out;
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
+/**
+ * Edit distance for "did you mean" hints: Levenshtein plus adjacent transpositions (optimal string alignment),
+ * so `dsicriminator` is one edit from `discriminator`, as a typo of swapped keys should be.
+ */
 export function editDistance(a: string, b: string): number {
   const m = a.length;
   const n = b.length;
+  let prev2: number[] = [];
   let prev = Array.from({ length: n + 1 }, (_, j) => j);
   for (let i = 1; i <= m; i++) {
     const cur = [i];
-    for (let j = 1; j <= n; j++)
+    for (let j = 1; j <= n; j++) {
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], prev2[j - 2] + 1);
+    }
+    prev2 = prev;
     prev = cur;
   }
   return prev[n];

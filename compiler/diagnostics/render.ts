@@ -46,8 +46,13 @@ interface Painter {
   (style: keyof typeof ANSI | (keyof typeof ANSI)[], s: string): string;
 }
 
+/** Diagnostics about a `--set name=value` flag use the flag itself as file name and as one-line source. */
+export function isCliFile(file: string): boolean {
+  return file.startsWith("--set ");
+}
+
 function frame(span: Span, sources: Map<string, string>, gutter: number, paint: Painter, caretStyle: keyof typeof ANSI): string[] {
-  const src = sources.get(span.file);
+  const src = sources.get(span.file) ?? (isCliFile(span.file) ? span.file : undefined);
   if (src === undefined) return [];
   const lines = splitLines(src);
   const ln = span.start.line;
@@ -70,6 +75,7 @@ function frame(span: Span, sources: Map<string, string>, gutter: number, paint: 
 }
 
 function location(span: Span): string {
+  if (isCliFile(span.file)) return `command line, column ${span.start.column}`;
   return `${span.file}:${span.start.line}:${span.start.column}`;
 }
 

@@ -51,6 +51,24 @@ describe("params and overrides", () => {
     expect(r.diagnostics[0].related[0].span.start.line).toBe(2);
   });
 
+  it("points an override's diagnostic at the value in the flag, which is its own one-line source", () => {
+    const r = run(BASE, { overrides: { dz: "abc" } });
+    expect(codes(r)).toEqual(["E0502"]);
+    const s = r.diagnostics[0].span;
+    expect(s.file).toBe("--set dz=abc");
+    expect(s.file.slice(s.start.offset, s.end.offset)).toBe("abc");
+    const unknown = run(BASE, { overrides: { dzz: "3" } }).diagnostics[0];
+    expect(unknown.span.file.slice(unknown.span.start.offset, unknown.span.end.offset)).toBe("dzz");
+  });
+
+  it("suggests a name for a transposed-letter typo (one edit, not two)", () => {
+    const r = run(BASE, { overrides: { zd: "3" } });
+    expect(codes(r)).toEqual(["E0501"]);
+    expect(r.diagnostics[0].hints[0]).toBe("did you mean `dz`?");
+    const g = run(BASE.replace("z |> dense(16)", "z |> desne(16)"));
+    expect(g.diagnostics.map((d) => d.hints.join(" ")).join(" ")).toContain("dense");
+  });
+
   it("accepts enum and bool overrides and rejects unknown members", () => {
     const src = readFileSync(join(root, "specs/gm_gan.gan"), "utf8");
     expect(codes(run(src, { overrides: { mode: "dynamic", supervised: "true" } }))).toEqual([]);
