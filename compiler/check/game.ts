@@ -285,6 +285,29 @@ export function warnUnupdated(ck: Checker, updates: IRUpdate[]): void {
       if (!updated.has(p)) ck.warn("W0401", `\`${p}\` is declared learn(...) but no update touches it`, l!.span, [`add \`${p}\` to an update, or use fixed(...)`]);
 }
 
+/**
+ * Warn about networks that nothing refers to: no loss, let, other network, update or evaluate names them, in any
+ * branch of the spec (a network used only under another param value, e.g. pcm_gan's stand-alone `Cnet` when
+ * `shared = true`, is referred to and stays quiet). Usually a forgotten wire-up or a misspelt name elsewhere.
+ */
+export function warnUnusedNetworks(ck: Checker, spec: unknown): void {
+  const referred = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === "object") {
+      const o = v as { kind?: unknown; name?: unknown };
+      if (o.kind === "Name" && typeof o.name === "string") referred.add(o.name);
+      for (const [k, x] of Object.entries(v)) if (k !== "span") walk(x);
+    }
+  };
+  walk(spec);
+  for (const n of ck.networkOrder)
+    if (!referred.has(n.name))
+      ck.warn("W0403", `${n.role === "network" ? "network" : n.role} \`${n.name}\` is never used`, ck.decls.get(n.name)!.span, [
+        `call it from a loss or another network, or remove it`,
+      ]);
+}
+
 /** The generator used for sampling, and how to draw its inputs from the spec's latents. */
 export function buildSampler(ck: Checker): IRProgram["sampler"] {
   const gen = ck.networkOrder.find((n) => n.role === "generator");

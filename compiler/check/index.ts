@@ -4,7 +4,7 @@ import type * as A from "../../grammar/ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
 import type { IRPlugin, IRProgram } from "../ir/ir.ts";
 import { Checker } from "./checker.ts";
-import { buildSampler, checkEvaluate, checkTrain, checkUpdates, warnUnupdated } from "./game.ts";
+import { buildSampler, checkEvaluate, checkTrain, checkUpdates, warnUnupdated, warnUnusedNetworks } from "./game.ts";
 import { signatureTable, type SignatureEntry } from "./signatures.ts";
 
 export interface CheckOptions {
@@ -66,7 +66,10 @@ function run(spec: A.Spec, opts: CheckOptions): CheckResult {
   for (const it of items)
     if (it.kind === "Use" && !plugins.some((p) => p.request === it.path.value))
       plugins.push({ request: it.path.value, resolved: it.path.value, span: it.span });
-  if (!hasErrors(ck.diags)) warnUnupdated(ck, updates);
+  if (!hasErrors(ck.diags)) {
+    warnUnupdated(ck, updates);
+    warnUnusedNetworks(ck, spec);
+  }
   const diagnostics = sortDiags(ck.diags);
   if (hasErrors(diagnostics)) return { ir: null, diagnostics };
   const head = ck.networkOrder.find((n) => n.role === "head")?.name ?? null;

@@ -237,6 +237,12 @@ export const semanticCodes: CodeInfo[] = [
     example: "loss l = E[x, z] log_sigmoid(D(x))   // z unused",
     fix: "Drop the variable from E[...].",
   },
+  {
+    code: "W0403",
+    title: "network that nothing uses",
+    example: "network Enc2(x: Real[2]) -> Real[8] = x |> dense(8)   // no loss or network calls Enc2",
+    fix: "Call it from a loss or another network, or remove it.",
+  },
   // ---------- internal ----------
   {
     code: "E0799",
