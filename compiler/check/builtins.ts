@@ -380,11 +380,50 @@ function applyPrim(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Ma
       if (j !== undefined) named[p.name] = j;
     }
   }
+  for (const p of sig.params) if (p.kind === "network" && !checkNetworkArg(ck, entry, p, bound, cx, span)) return ERR;
   const rp = parsePattern(sig.returns);
   if (typeof rp === "string") return ck.error("E0302", `${entry.name}: ${rp}`, span);
   const t = instantiate(rp, b, sig.batch === "reduce" ? false : batched);
   if (typeof t === "string") return ck.error("E0302", `${entry.name}: ${t}`, span);
   return cx.g!.add("prim", ids, { name: entry.name, plugin: entry.plugin ?? null, named }, t, span);
+}
+
+/**
+ * A network-valued argument (gradient_penalty's critic) is called by the runtime, not by the spec, so the usual
+ * call check never sees it: check here that it takes the tensor it is applied to and returns one score per example.
+ */
+function checkNetworkArg(ck: Checker, entry: SignatureEntry, p: SigParam, bound: Map<string, BoundArg>, cx: Cx, span: Span): boolean {
+  const arg = bound.get(p.name);
+  if (!arg || arg.val.k !== "ref" || arg.val.kind !== "network") return true;
+  const name = arg.val.name;
+  const net = ck.network(name);
+  if (!net) return false; // its own errors are already reported
+  const where = [{ span: net.span, message: `\`${name}\` declared here` }];
+  if (p.appliedTo) {
+    const input = bound.get(p.appliedTo);
+    const t = input ? ck.toTensor(input.val, cx, input.span) : null;
+    if (t && t.k === "tensor") {
+      const ok = net.inputs.length === 1 && net.inputs[0].type.elem === t.type.elem && sameShape(net.inputs[0].type.shape, t.type.shape);
+      if (!ok) {
+        const takes = net.inputs.map((i) => showType(i.type)).join(", ");
+        ck.error("E0318", `${entry.name}: \`${p.name}\` = \`${name}\` takes (${takes}), but it is applied to \`${p.appliedTo}\`: ${showType(t.type)}`, arg.span, [
+          `pass a network with one parameter of type ${showType(t.type)}`,
+        ], where);
+        return false;
+      }
+    }
+  }
+  if (p.scoreOut) {
+    const o = net.output;
+    const scalar = o.shape.length === 0 || (o.shape.length === 1 && o.shape[0] === 1);
+    if (!scalar || o.elem !== "real") {
+      ck.error("E0318", `${entry.name}: \`${p.name}\` = \`${name}\` returns ${showType(o)}, not one score per example`, arg.span, [
+        "pass a network returning Logit or Real (the discriminator / critic)",
+      ], where);
+      return false;
+    }
+  }
+  return true;
 }
 
 // ---------- layers / activations applied to an input ----------

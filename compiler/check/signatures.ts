@@ -40,6 +40,10 @@ export interface SigParam {
   minExclusive?: boolean;
   max?: number;
   doc?: string;
+  /** kind "network": the network is applied to the tensor argument of this name, one example at a time */
+  appliedTo?: string;
+  /** kind "network": it must return one score per example (Logit, Prob or Real / Real[1]) */
+  scoreOut?: boolean;
 }
 
 export interface Signature {
@@ -538,7 +542,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     doc: "WGAN-GP: weight * E (|grad critic(x_hat)| - 1)^2 at random interpolates of real and fake (whole-batch)",
     signatures: [
       {
-        params: [P("critic", "network"), T("real"), T("fake"), P("weight", "real", { default: 10, min: 0 })],
+        params: [P("critic", "network", { appliedTo: "real", scoreOut: true }), T("real"), T("fake"), P("weight", "real", { default: 10, min: 0 })],
         returns: "Real",
         batch: "reduce",
       },

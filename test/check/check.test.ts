@@ -61,6 +61,11 @@ describe("params and overrides", () => {
     expect(unknown.span.file.slice(unknown.span.start.offset, unknown.span.end.offset)).toBe("dzz");
   });
 
+  it("accepts the discriminator as gradient_penalty's critic (E0318 covers the wrong ones in the corpus)", () => {
+    const src = BASE.replace("loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))", "loss d_loss = E[x, z] wasserstein(D(x), D(G(z))) - gradient_penalty(D, x, G(z))");
+    expect(codes(run(src))).toEqual([]);
+  });
+
   it("suggests a name for a transposed-letter typo (one edit, not two)", () => {
     const r = run(BASE, { overrides: { zd: "3" } });
     expect(codes(r)).toEqual(["E0501"]);

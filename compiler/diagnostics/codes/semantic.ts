@@ -138,6 +138,12 @@ export const semanticCodes: CodeInfo[] = [
     example: "loss l = E[x, z] mean(D(each(z), x))",
     fix: "All arguments of a mapped network call need the same extra leading dims.",
   },
+  {
+    code: "E0318",
+    title: "network passed to a primitive has the wrong signature",
+    example: "loss gp = gradient_penalty(G, x, G(z))   // G returns Real[2]; a critic returns one score per example",
+    fix: "Pass a network with one parameter of the tensor argument's type that returns Logit or Real (e.g. the discriminator).",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
