@@ -15,4 +15,4 @@ async function load(): Promise<typeof Chevrotain> {
 }
 
 const chevrotain = await load();
-export const { createToken, Lexer, EmbeddedActionsParser, EOF, tokenLabel } = chevrotain;
+export const { createToken, Lexer, EmbeddedActionsParser, EOF, tokenLabel, tokenMatcher } = chevrotain;

@@ -1,6 +1,6 @@
 // parse(text, file): lex, turn malformed lexemes into diagnostics, parse with recovery, never throw.
 import type { IRecognitionException, IToken } from "chevrotain";
-import { EOF } from "./chevrotain.ts";
+import { EOF, tokenMatcher } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import { getParser, NestingTooDeep } from "./parser.ts";
 import type { Comment, Spec } from "./ast.ts";
@@ -169,6 +169,10 @@ function parseUnsafe(text: string, file: string): ParseResult {
     }
     if (stack[stack.length - 1] === "matchExpr" && e.token?.tokenType === T.Identifier) {
       hints.push('separate match arms with ","');
+    }
+    // a keyword where a name was expected: `network E(...)`, `param in: ...`
+    if (!atEof && e.token && tokenMatcher(e.token, T.Keyword) && /expected a name/.test(e.message)) {
+      hints.push(`\`${e.token.image}\` is a keyword of the language${e.token.image === "E" ? " (E[...] is the expectation)" : ""}; choose another name`);
     }
     if (atEof) hints.push("the file ends before this construct is complete");
     diagnostics.push(diagnostic(code, atEof ? e.message.replace(/found end of input$/, "found end of input") : e.message, span, { hints }));
