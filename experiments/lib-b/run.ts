@@ -49,7 +49,8 @@ export function heldOut(program: Program): { x: Column; y: Column | null; n: num
 }
 
 /** Hungarian clustering accuracy and NMI of the PCM head's argmax on up to n held-out examples. */
-export async function headScores(program: Program, n = 10000): Promise<{ accuracy: number; nmi: number; n: number }> {
+/** Hungarian accuracy and NMI of argmax C(x) on n held-out points, and how many head outputs argmax ever picks. */
+export async function headScores(program: Program, n = 10000): Promise<{ accuracy: number; nmi: number; n: number; clusters: number }> {
   const h = heldOut(program);
   if (!h.y) throw new Error("the data has no labels");
   const m = Math.min(n, h.n);
@@ -61,7 +62,7 @@ export async function headScores(program: Program, n = 10000): Promise<{ accurac
     pred.push(b);
   }
   const truth = Array.from(h.y.data.subarray(0, m));
-  return { accuracy: clusterAccuracy(pred, truth).accuracy, nmi: nmi(pred, truth), n: m };
+  return { accuracy: clusterAccuracy(pred, truth).accuracy, nmi: nmi(pred, truth), n: m, clusters: new Set(pred).size };
 }
 
 /** n generator samples as a flat Float32Array (optionally from one mixture component). */
