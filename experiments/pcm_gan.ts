@@ -12,7 +12,9 @@
 // training images, the others 1,000 each; NDB/K and JS of 5,000 generated samples over K = 100 bins of that
 // training set. The vanilla GAN is gm_gan.gan with K = 2, c = 0, sigma = 1 (z ~ N(0, I), same MLPs as GM-GAN).
 // --quick: gmm 400 steps, Fashion 30 steps at batch 8, imbalanced 150 steps (PCM-GAN: 10 at batch 8);
-// full: the specs' defaults, 3000 / 2000 / 3000 steps.
+// full: the specs' defaults, 3000 / 2000 / 3000 steps. Lengths: --gmm-steps, --fashion-steps, --imbalanced-steps,
+// --imbalanced-pcm-steps. Fashion and imbalanced PCM runs: --arch conv|mlp, --fashion-batch N; --fashion-heads
+// shared,stand-alone,shared+align,stand-alone+align; --align (imbalanced PCM row). 2-D part: --seeds N.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cpus } from "node:os";
@@ -166,13 +168,21 @@ async function componentGrid(program: import("../runtime/program.ts").Program, p
 
 async function imbalancedPart(): Promise<void> {
   const variants: { name: string; spec: string; set: Record<string, string | number> }[] = [
-    // K = 2 identical components at 0 is exactly N(0, I); K = 1 hits a runtime bug (tf.oneHot needs depth >= 2)
-    { name: "vanilla (gm_gan K=2, c=0, sigma=1)", spec: GM, set: { K: 2, c: 0, sigma: 1, dominant } },
+    // one component at 0 with scale 1 is exactly z ~ N(0, I): the vanilla GAN with GM-GAN's networks and optimizer
+    { name: "vanilla (gm_gan K=1, c=0, sigma=1)", spec: GM, set: { K: 1, c: 0, sigma: 1, dominant } },
     { name: "GM-GAN static", spec: GM, set: { mode: "static", dominant } },
     { name: "GM-GAN dynamic", spec: GM, set: { mode: "dynamic", dominant } },
     // a conv PCM-GAN step (K = 10 fakes per real, dz = 100 full scales) costs ~20 s on this CPU: quick runs give
     // it a batch of 8 and a fifteenth of the steps
-    { name: "PCM-GAN shared", spec: PCM, set: { dataset: "fashion", K: 10, dz: 100, shared: "true", dominant, ...(quick ? { batch_size: 8 } : {}) } },
+    // --arch mlp / --fashion-batch N / --align apply here as in the Fashion part
+    {
+      name: `PCM-GAN shared${args.align ? "+align" : ""}${args.arch && args.arch !== "conv" ? `, ${args.arch}` : ""}`,
+      spec: PCM,
+      set: {
+        dataset: "fashion", K: 10, dz: 100, shared: "true", dominant, arch: String(args.arch ?? "conv"), align: args.align ? "true" : "false",
+        ...(args["fashion-batch"] !== undefined ? { batch_size: Number(args["fashion-batch"]) } : quick ? { batch_size: 8 } : {}),
+      },
+    },
   ];
   const rows: (string | number)[][] = [];
   const out: unknown[] = [];
@@ -181,7 +191,8 @@ async function imbalancedPart(): Promise<void> {
   for (const v of variants) {
     const dir = join(outDir, "runs", `imb_${slug(v.name)}`);
     const t0 = Date.now();
-    const steps = quick && v.spec === PCM ? Math.max(1, Math.round(STEPS.imbalanced / 15)) : STEPS.imbalanced;
+    const pcmSteps = args["imbalanced-pcm-steps"] !== undefined ? Number(args["imbalanced-pcm-steps"]) : quick ? Math.max(1, Math.round(STEPS.imbalanced / 15)) : STEPS.imbalanced;
+    const steps = v.spec === PCM ? pcmSteps : STEPS.imbalanced;
     const summary = await trainSpec(v.spec, { set: v.set, steps, out: dir, seed });
     const run = await loadTrained(dir);
     const p = run.program;
@@ -194,7 +205,6 @@ async function imbalancedPart(): Promise<void> {
     }
     const s = await samplesOf(p, nGen);
     const r = ndbEvaluate(bins, { data: s, n: nGen, d });
-    // the dominant class's share among generated samples, judged by the bins' training labels (majority vote)
     rows.push([v.name, summary.steps, r.ndbOverK, r.js, `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
     out.push({ model: v.name, set: v.set, steps: summary.steps, ndb_k: r.ndbOverK, js: r.js });
     console.error(`imbalanced ${v.name}: NDB/K ${r.ndbOverK.toFixed(3)} JS ${r.js.toFixed(4)}`);
@@ -214,7 +224,7 @@ async function main(): Promise<void> {
   if (part === "all" || part === "gmm") await gmmPart();
   if (part === "all" || part === "fashion") await fashionPart();
   if (part === "all" || part === "imbalanced") await imbalancedPart();
-  const cmd = `npx tsx experiments/pcm_gan.ts${quick ? " --quick" : ""}${part !== "all" ? ` --part ${part}` : ""}`;
+  const cmd = ["npx tsx experiments/pcm_gan.ts", ...process.argv.slice(2)].join(" ");
   const md =
     `Command: \`${cmd}\`; machine: ${cpus().length} cores (${cpus()[0]?.model ?? "cpu"}), backend wasm; seed ${seed}; ` +
     `steps: gmm ${STEPS.gmm}, fashion ${STEPS.fashion}, imbalanced ${STEPS.imbalanced}; total ${((Date.now() - t0) / 1000).toFixed(0)} s.\n\n` +
