@@ -34,6 +34,12 @@ export interface TrainOptions {
   baseDir?: string;
   /** install SIGINT and SIGTERM handlers that checkpoint and stop (default true) */
   handleSigint?: boolean;
+  /**
+   * Warm start (not with resume): copy the parameters and batchnorm state whose names and shapes match from the
+   * latest checkpoint of this other run directory, e.g. a vanilla GAN's G and D into a GM-GAN (seed 002 fine-tunes
+   * a 50-epoch vanilla GAN). Optimizer state and step count start fresh.
+   */
+  initFrom?: string;
 }
 
 export interface TrainSummary {
@@ -47,6 +53,8 @@ export interface TrainSummary {
   steps: number;
   target_steps: number;
   resumed_from: number | null;
+  /** warm start: the run directory and step the matching parameters were copied from */
+  init_from?: { run: string; step: number; loaded: string[]; skipped: string[] };
   wall_s: number;
   steps_per_s: number;
   final_losses: Record<string, number>;
@@ -103,6 +111,39 @@ async function snapshot(program: Program): Promise<NamedArrays> {
     for (const [k, a] of Object.entries(st)) out[`opt/${u}/${k}`] = a;
   }
   return out;
+}
+
+/**
+ * Warm start: copy every checkpoint parameter / state array whose name and shape match a fresh program's. Returns
+ * what was copied and what of the program's parameters was not (they keep their init). Throws when nothing matches.
+ */
+export function warmStartProgram(program: Program, fromRunDir: string): { step: number; loaded: string[]; skipped: string[] } {
+  const ck = loadLatestCheckpoint(join(fromRunDir, "checkpoints"));
+  if (!ck)
+    throw new GancRuntimeError(`--init-from ${fromRunDir}: no checkpoint found in ${join(fromRunDir, "checkpoints")}`, {
+      code: "checkpoint",
+      hint: "point it at the run directory of a finished (or checkpointed) `ganc train`",
+    });
+  const loaded: string[] = [];
+  for (const [key, a] of Object.entries(ck.arrays)) {
+    const slash = key.indexOf("/");
+    const kind = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if ((kind !== "param" && kind !== "state") || !program.store.has(name)) continue;
+    const v = program.store.get(name);
+    if (v.shape.join(",") !== a.shape.join(",")) continue;
+    const t = tf.tensor(a.data, a.shape, "float32");
+    v.assign(t);
+    t.dispose();
+    if (kind === "param") loaded.push(name);
+  }
+  const skipped = program.store.names().filter((n) => !loaded.includes(n));
+  if (!loaded.length)
+    throw new GancRuntimeError(`--init-from ${fromRunDir}: none of its parameters matches this program by name and shape`, {
+      code: "checkpoint",
+      hint: `this program's parameters: ${program.store.names().slice(0, 6).join(", ")}${program.store.names().length > 6 ? ", ..." : ""}`,
+    });
+  return { step: ck.step, loaded, skipped };
 }
 
 /** Overwrite a fresh program's parameters, batchnorm state and optimizer states with a checkpoint's arrays. */
@@ -177,6 +218,16 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   let step = 0;
   let acc: LogAcc = { sums: {}, counts: {} };
   let elapsedBefore = 0;
+  let initFrom: TrainSummary["init_from"];
+  if (o.initFrom && !o.resume) {
+    const w = warmStartProgram(program, o.initFrom);
+    initFrom = { run: o.initFrom, ...w };
+    if (!o.quiet)
+      process.stderr.write(
+        `warm start from ${o.initFrom} (step ${w.step}): ${w.loaded.length} parameter tensors copied` +
+          `${w.skipped.length ? `; kept at init: ${w.skipped.join(", ")}` : ""}\n`,
+      );
+  }
   if (ck && ckState) {
     restoreProgram(program, ck.arrays);
     rng.setState(ckState.rng);
@@ -250,6 +301,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
       steps: step,
       target_steps: target,
       resumed_from: ck ? ck.step : null,
+      ...(initFrom ? { init_from: initFrom } : prevSummary?.init_from ? { init_from: prevSummary.init_from } : {}),
       wall_s: wall,
       steps_per_s: (step - startStep) / Math.max(1e-9, wall),
       final_losses: lastLosses,
@@ -327,11 +379,11 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   return summary;
 }
 
-function readSummary(runDir: string): { target_steps?: number } | null {
+function readSummary(runDir: string): Pick<TrainSummary, "init_from"> & { target_steps?: number } | null {
   const p = join(runDir, "summary.json");
   if (!existsSync(p)) return null;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as { target_steps?: number };
+    return JSON.parse(readFileSync(p, "utf8")) as Pick<TrainSummary, "init_from"> & { target_steps?: number };
   } catch {
     return null;
   }

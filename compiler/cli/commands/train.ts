@@ -1,5 +1,5 @@
 // `ganc train SPEC [--set k=v]... [--backend b] [--steps N | --epochs N] [--seed N] [--out RUNDIR] [--no-eval]
-//  [--plugin p]...` and `ganc train --resume RUNDIR [--steps N]`.
+//  [--plugin p]... [--init-from RUNDIR]` and `ganc train --resume RUNDIR [--steps N]`.
 // Compiles the spec into RUNDIR/trainer.ts (importing the runtime by absolute path), imports it (the CLI runs under
 // tsx) and hands it to the harness (runtime/train/run.ts). Exit codes: 0 done, 1 spec/data/run errors, 2 usage,
 // 3 training stopped on a NaN/Inf loss, 130 interrupted (Ctrl-C; a checkpoint was written).
@@ -31,6 +31,7 @@ export interface TrainCliOptions {
   seed?: number;
   out?: string;
   resume?: string;
+  initFrom?: string;
   eval: boolean;
   quiet?: boolean;
 }
@@ -48,6 +49,10 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   }
   if (o.resume && (spec || Object.keys(o.set).length || o.plugin.length || o.seed !== undefined)) {
     io.err("error: --resume RUNDIR continues with RUNDIR/spec.gan, overrides.json and the run's seed; do not pass a spec, --set, --plugin or --seed\n");
+    return 2;
+  }
+  if (o.resume && o.initFrom) {
+    io.err("error: --init-from starts a new run from another run's weights; a resumed run already has its own\n");
     return 2;
   }
   if (!o.resume && !spec) {
@@ -95,6 +100,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       epochs: o.epochs,
       seed: o.seed,
       resume: Boolean(o.resume),
+      initFrom: o.initFrom,
       quiet: o.quiet,
       evaluate: o.eval,
       baseDir,
@@ -129,6 +135,7 @@ export function registerTrain(program: Command): void {
     .option("--seed <n>", "random seed (default: the spec's)", parsePositiveInt)
     .option("--out <rundir>", "run directory (default runs/<model>-<time>)")
     .option("--resume <rundir>", "continue a run from its latest checkpoint")
+    .option("--init-from <rundir>", "warm start: copy matching parameters (by name and shape) from another run's latest checkpoint")
     .option("--no-eval", "skip the spec's evaluate metrics")
     .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", collect, [] as string[])
     .option("-q, --quiet", "no progress output")
