@@ -132,6 +132,7 @@ async function fashionPart(): Promise<void> {
   const arch = String(args.arch ?? "conv");
   const batch = args["fashion-batch"] !== undefined ? Number(args["fashion-batch"]) : quick ? 8 : 0;
   const heads = String(args["fashion-heads"] ?? "shared,stand-alone").split(",");
+  let refRows: (string | number)[][] = [];
   for (const head of heads) {
     const shared = head.startsWith("shared") ? "true" : "false";
     const align = head.endsWith("+align") ? "true" : "false";
@@ -146,13 +147,29 @@ async function fashionPart(): Promise<void> {
     rows.push([name, summary.steps, batch || 32, s.accuracy, s.nmi, summary.steps_per_s.toFixed(2), `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
     out.push({ head: name, steps: summary.steps, ...s, steps_per_s: summary.steps_per_s });
     console.error(`fashion ${name}: acc ${s.accuracy.toFixed(3)} nmi ${s.nmi.toFixed(3)}`);
+    if (!refRows.length) refRows = fashionReferences(run.program);
     disposeProgram(run.program);
   }
   results.fashion = out;
   sections.push(
     `### Fashion-MNIST (K = 10; 10,000 test images; chance 0.1)\n\n` +
-      mdTable(["head", "steps", "batch", "acc", "NMI", "steps/s", "wall"], rows),
+      mdTable(["head", "steps", "batch", "acc", "NMI", "steps/s", "wall"], rows) +
+      "\n\nReferences on the same images:\n\n" +
+      mdTable(["reference", "acc", "NMI"], refRows),
   );
+}
+
+/** Chance and k-means (3 k-means++ restarts) on the raw test pixels: what a clusterer gets without any GAN. */
+function fashionReferences(program: import("../runtime/program.ts").Program): (string | number)[][] {
+  const h = heldOut(program);
+  const d = h.x.shape.reduce((a, b) => a * b, 1);
+  const X = Float64Array.from(h.x.data.subarray(0, h.n * d));
+  const truth = Array.from(h.y!.data.subarray(0, h.n));
+  const km = Array.from(kmeans(X, h.n, d, 10, { seed, inits: 3 }).labels);
+  return [
+    ["chance (1/K)", 0.1, 0],
+    ["k-means on pixels (3 restarts)", clusterAccuracy(km, truth).accuracy, nmi(km, truth)],
+  ];
 }
 
 async function componentGrid(program: import("../runtime/program.ts").Program, path: string): Promise<void> {

@@ -48,7 +48,6 @@ export function heldOut(program: Program): { x: Column; y: Column | null; n: num
   return { x, y, n: ds.n };
 }
 
-/** Hungarian clustering accuracy and NMI of the PCM head's argmax on up to n held-out examples. */
 /** Hungarian accuracy and NMI of argmax C(x) on n held-out points, and how many head outputs argmax ever picks. */
 export async function headScores(program: Program, n = 10000): Promise<{ accuracy: number; nmi: number; n: number; clusters: number }> {
   const h = heldOut(program);
