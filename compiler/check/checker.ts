@@ -190,7 +190,7 @@ export class Checker {
 
   /**
    * Overrides come from the command line: their diagnostics point into a pseudo-file whose name is the flag as
-   * typed (`--set K=abc`), which is also its one-line source text (see `cliSource` in diagnostics/render.ts).
+   * typed (`--set K=abc`), which is also its one-line source text (see `isCliFile` in diagnostics/diagnostic.ts).
    * The span covers the value, or the name when `on` is "name".
    */
   cliSpan(text: string, on: "name" | "value" = "value"): Span {

@@ -290,7 +290,7 @@ export function warnUnupdated(ck: Checker, updates: IRUpdate[]): void {
  * branch of the spec (a network used only under another param value, e.g. pcm_gan's stand-alone `Cnet` when
  * `shared = true`, is referred to and stays quiet). Usually a forgotten wire-up or a misspelt name elsewhere.
  */
-export function warnUnusedNetworks(ck: Checker, spec: unknown): void {
+export function warnUnusedNetworks(ck: Checker, spec: A.Spec): void {
   const referred = new Set<string>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) for (const x of v) walk(x);

@@ -1,7 +1,7 @@
 // check(spec) -> { ir, diagnostics }: params and overrides, `when`/`if`/`match` at compile time, names, types and
 // shapes, the game, train and evaluate. Never throws: an unexpected exception becomes an E0799 diagnostic.
 import type * as A from "../../grammar/ast.ts";
-import { diagnostic, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, isCliFile, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
 import type { IRPlugin, IRProgram } from "../ir/ir.ts";
 import { Checker } from "./checker.ts";
 import { buildSampler, checkEvaluate, checkTrain, checkUpdates, warnUnupdated, warnUnusedNetworks } from "./game.ts";
@@ -116,7 +116,7 @@ function sortDiags(d: Diagnostic[]): Diagnostic[] {
   return unique
     .map((x, i) => [x, i] as const)
     .sort(([a, i], [b, j]) => {
-      const fa = a.span.file === b.span.file ? 0 : a.span.file.startsWith("--set") ? -1 : b.span.file.startsWith("--set") ? 1 : 0;
+      const fa = a.span.file === b.span.file ? 0 : isCliFile(a.span.file) ? -1 : isCliFile(b.span.file) ? 1 : 0;
       if (fa) return fa;
       return a.span.start.offset - b.span.start.offset || i - j;
     })

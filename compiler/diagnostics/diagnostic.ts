@@ -45,6 +45,14 @@ export function diagnostic(
   };
 }
 
+/**
+ * Diagnostics about a `--set name=value` flag use the flag itself as their span's file name, which doubles as the
+ * one-line source text the renderer shows (Checker.cliSpan builds these spans).
+ */
+export function isCliFile(file: string): boolean {
+  return file.startsWith("--set ");
+}
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }

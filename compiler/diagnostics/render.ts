@@ -1,5 +1,5 @@
 // Rendering of diagnostics: rustc-style text with code frames, and stable JSON.
-import type { Diagnostic, Span } from "./diagnostic.ts";
+import { isCliFile, type Diagnostic, type Span } from "./diagnostic.ts";
 
 export interface RenderOptions {
   color?: boolean;
@@ -44,11 +44,6 @@ function expandTabs(line: string): { text: string; col: (c: number) => number } 
 
 interface Painter {
   (style: keyof typeof ANSI | (keyof typeof ANSI)[], s: string): string;
-}
-
-/** Diagnostics about a `--set name=value` flag use the flag itself as file name and as one-line source. */
-export function isCliFile(file: string): boolean {
-  return file.startsWith("--set ");
 }
 
 function frame(span: Span, sources: Map<string, string>, gutter: number, paint: Painter, caretStyle: keyof typeof ANSI): string[] {
