@@ -113,6 +113,19 @@ async function snapshot(program: Program): Promise<NamedArrays> {
   return out;
 }
 
+/** A checkpoint array key: "param/<name>", "state/<name>" or "opt/<update>/<slot>". */
+function splitKey(key: string): { kind: string; rest: string } {
+  const slash = key.indexOf("/");
+  return { kind: key.slice(0, slash), rest: key.slice(slash + 1) };
+}
+
+/** Overwrite a store variable with a checkpoint array (shapes already checked by the caller). */
+function assignArray(v: tf.Variable, a: NamedArrays[string]): void {
+  const t = tf.tensor(a.data, a.shape, "float32");
+  v.assign(t);
+  t.dispose();
+}
+
 /**
  * Warm start: copy every checkpoint parameter / state array whose name and shape match a fresh program's. Returns
  * what was copied and what of the program's parameters was not (they keep their init). Throws when nothing matches.
@@ -126,18 +139,15 @@ export function warmStartProgram(program: Program, fromRunDir: string): { step: 
     });
   const loaded: string[] = [];
   for (const [key, a] of Object.entries(ck.arrays)) {
-    const slash = key.indexOf("/");
-    const kind = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { kind, rest: name } = splitKey(key);
     if ((kind !== "param" && kind !== "state") || !program.store.has(name)) continue;
     const v = program.store.get(name);
     if (v.shape.join(",") !== a.shape.join(",")) continue;
-    const t = tf.tensor(a.data, a.shape, "float32");
-    v.assign(t);
-    t.dispose();
+    assignArray(v, a);
     if (kind === "param") loaded.push(name);
   }
-  const skipped = program.store.names().filter((n) => !loaded.includes(n));
+  const copied = new Set(loaded);
+  const skipped = program.store.names().filter((n) => !copied.has(n));
   if (!loaded.length)
     throw new GancRuntimeError(`--init-from ${fromRunDir}: none of its parameters matches this program by name and shape`, {
       code: "checkpoint",
@@ -156,9 +166,7 @@ export function restoreProgram(program: Program, arrays: NamedArrays): void {
     });
   const opt: Record<string, NamedArrays> = {};
   for (const [key, a] of Object.entries(arrays)) {
-    const slash = key.indexOf("/");
-    const kind = key.slice(0, slash);
-    const rest = key.slice(slash + 1);
+    const { kind, rest } = splitKey(key);
     if (kind === "param" || kind === "state") {
       if (!program.store.has(rest))
         throw new GancRuntimeError(`checkpoint has parameter "${rest}" that the program does not define`, {
@@ -170,9 +178,7 @@ export function restoreProgram(program: Program, arrays: NamedArrays): void {
         throw new GancRuntimeError(`checkpoint shape [${a.shape}] for "${rest}" differs from the program's [${v.shape}]`, {
           code: "checkpoint",
         });
-      const t = tf.tensor(a.data, a.shape, "float32");
-      v.assign(t);
-      t.dispose();
+      assignArray(v, a);
     } else if (kind === "opt") {
       const s2 = rest.indexOf("/");
       const u = rest.slice(0, s2);
