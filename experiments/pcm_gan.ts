@@ -10,7 +10,7 @@
 // Fashion-MNIST (K = 10): accuracy and NMI of the head on the 10,000 test images.
 // Imbalanced: class `dominant` (default 1, "Trouser", as in the paper's imbalanced-MNIST figure) keeps its 6,000
 // training images, the others 1,000 each; NDB/K and JS of 5,000 generated samples over K = 100 bins of that
-// training set. The vanilla GAN is gm_gan.gan with K = 2, c = 0, sigma = 1 (z ~ N(0, I), same MLPs as GM-GAN).
+// training set. The vanilla GAN is gm_gan.gan with K = 1, c = 0, sigma = 1 (z ~ N(0, I), same MLPs as GM-GAN).
 // --quick: gmm 400 steps, Fashion 30 steps at batch 8, imbalanced 150 steps (PCM-GAN: 10 at batch 8);
 // full: the specs' defaults, 3000 / 2000 / 3000 steps. Lengths: --gmm-steps, --fashion-steps, --imbalanced-steps,
 // --imbalanced-pcm-steps. Fashion and imbalanced PCM runs: --arch conv|mlp, --fashion-batch N; --fashion-heads
@@ -45,10 +45,26 @@ const outDir = resolve(String(args.out ?? join(ROOT, "experiments/pcm_gan.out"))
 const seed = Number(args.seed ?? 0);
 const dominant = Number(args.dominant ?? 1);
 const SEEDS = Number(args.seeds ?? 1); // 2-D GMM part: seeds seed .. seed + SEEDS - 1
+// Fashion-MNIST PCM-GAN runs (fashion and imbalanced parts): --arch mlp swaps in seed 002's MLPs for Table I's conv
+// nets (a DEVIATION in the spec, for CPU-sized runs); --fashion-batch N (quick: 8; else the spec's 32).
+const ARCH = String(args.arch ?? "conv");
+const FASHION_BATCH = args["fashion-batch"] !== undefined ? Number(args["fashion-batch"]) : quick ? 8 : 0;
+/** --set values of a Fashion-MNIST PCM-GAN run and its table label (e.g. "shared+align, mlp"). */
+function fashionPcm(head: string, extra: Record<string, string | number> = {}): { name: string; set: Record<string, string | number> } {
+  const shared = head.startsWith("shared") ? "true" : "false";
+  const align = head.endsWith("+align") ? "true" : "false";
+  return {
+    name: `${head}${ARCH === "conv" ? "" : `, ${ARCH}`}`,
+    set: { dataset: "fashion", K: 10, dz: 100, shared, align, arch: ARCH, ...extra, ...(FASHION_BATCH ? { batch_size: FASHION_BATCH } : {}) },
+  };
+}
+const IMBALANCED_STEPS = Number(args["imbalanced-steps"] ?? (quick ? 150 : 3000));
 const STEPS = {
   gmm: Number(args["gmm-steps"] ?? (quick ? 400 : 3000)),
   fashion: Number(args["fashion-steps"] ?? (quick ? 30 : 2000)),
-  imbalanced: Number(args["imbalanced-steps"] ?? (quick ? 150 : 3000)),
+  imbalanced: IMBALANCED_STEPS,
+  // the imbalanced part's PCM-GAN row: quick runs give its costly steps a fifteenth of the others' length
+  imbalancedPcm: Number(args["imbalanced-pcm-steps"] ?? (quick ? Math.max(1, Math.round(IMBALANCED_STEPS / 15)) : IMBALANCED_STEPS)),
 };
 const sections: string[] = [];
 const results: Record<string, unknown> = { quick, seed, steps: STEPS };
@@ -97,57 +113,56 @@ async function gmmPart(): Promise<void> {
   );
 }
 
-/** Chance, k-means on the raw points and the Bayes rule (nearest true mean: equal weights, shared iso cov). */
-function references(program: import("../runtime/program.ts").Program, K: number): (string | number)[][] {
+/**
+ * What a clusterer gets without any GAN, on up to 10,000 held-out points: chance, k-means on the raw inputs and,
+ * when the data knows its true means (the 2-D GMM), the Bayes rule (nearest true mean: equal weights, shared iso cov).
+ */
+function references(program: import("../runtime/program.ts").Program, K: number, inits = 10): (string | number)[][] {
   const h = heldOut(program);
   const n = Math.min(10000, h.n);
   const d = h.x.shape.reduce((a, b) => a * b, 1);
   const X = Float64Array.from(h.x.data.subarray(0, n * d));
   const truth = Array.from(h.y!.data.subarray(0, n));
-  const km = kmeans(X, n, d, K, { seed, inits: 10 });
-  const kmLab = Array.from(km.labels);
-  const means = (program.data.truth as { means: number[][] }).means;
-  const bayes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let b = 0, bd = Infinity;
-    means.forEach((m, k) => {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (X[i * d + j]! - m[j]!) ** 2;
-      if (s < bd) (bd = s), (b = k);
-    });
-    bayes.push(b);
-  }
-  return [
+  const kmLab = Array.from(kmeans(X, n, d, K, { seed, inits }).labels);
+  const rows: (string | number)[][] = [
     ["chance (1/K)", 1 / K, 0],
-    ["k-means on x (10 restarts)", clusterAccuracy(kmLab, truth).accuracy, nmi(kmLab, truth)],
-    ["Bayes rule, true parameters", clusterAccuracy(bayes, truth).accuracy, nmi(bayes, truth)],
+    [`k-means on ${d > 2 ? "pixels" : "x"} (${inits} restarts)`, clusterAccuracy(kmLab, truth).accuracy, nmi(kmLab, truth)],
   ];
+  const means = (program.data.truth as { means?: number[][] } | undefined)?.means;
+  if (means) {
+    const bayes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let b = 0, bd = Infinity;
+      means.forEach((m, k) => {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (X[i * d + j]! - m[j]!) ** 2;
+        if (s < bd) (bd = s), (b = k);
+      });
+      bayes.push(b);
+    }
+    rows.push(["Bayes rule, true parameters", clusterAccuracy(bayes, truth).accuracy, nmi(bayes, truth)]);
+  }
+  return rows;
 }
 
 async function fashionPart(): Promise<void> {
   const rows: (string | number)[][] = [];
   const out: unknown[] = [];
-  // --arch mlp: seed 002's MLPs instead of Table I's conv nets (a DEVIATION in the spec, for CPU-sized runs);
-  // --fashion-heads picks from shared, stand-alone, shared+align, stand-alone+align (align: the CE deviation).
-  const arch = String(args.arch ?? "conv");
-  const batch = args["fashion-batch"] !== undefined ? Number(args["fashion-batch"]) : quick ? 8 : 0;
+  // --fashion-heads picks from shared, stand-alone, shared+align, stand-alone+align (align: the CE deviation)
   const heads = String(args["fashion-heads"] ?? "shared,stand-alone").split(",");
   let refRows: (string | number)[][] = [];
   for (const head of heads) {
-    const shared = head.startsWith("shared") ? "true" : "false";
-    const align = head.endsWith("+align") ? "true" : "false";
-    const set = { dataset: "fashion", K: 10, dz: 100, shared, align, arch, ...(batch ? { batch_size: batch } : {}) };
-    const name = `${head}${arch === "conv" ? "" : `, ${arch}`}`;
+    const { name, set } = fashionPcm(head);
     const dir = join(outDir, "runs", `fashion_${slug(name)}`);
     const t0 = Date.now();
     const summary = await trainSpec(PCM, { set, steps: STEPS.fashion, out: dir, seed });
     const run = await loadTrained(dir);
     const s = await headScores(run.program);
     await componentGrid(run.program, join(outDir, `pcm_fashion_${slug(name)}-components.png`));
-    rows.push([name, summary.steps, batch || 32, s.accuracy, s.nmi, summary.steps_per_s.toFixed(2), `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
+    rows.push([name, summary.steps, FASHION_BATCH || 32, s.accuracy, s.nmi, summary.steps_per_s.toFixed(2), `${((Date.now() - t0) / 1000).toFixed(0)} s`]);
     out.push({ head: name, steps: summary.steps, ...s, steps_per_s: summary.steps_per_s });
     console.error(`fashion ${name}: acc ${s.accuracy.toFixed(3)} nmi ${s.nmi.toFixed(3)}`);
-    if (!refRows.length) refRows = fashionReferences(run.program);
+    if (!refRows.length) refRows = references(run.program, 10, 3);
     disposeProgram(run.program);
   }
   results.fashion = out;
@@ -157,19 +172,6 @@ async function fashionPart(): Promise<void> {
       "\n\nReferences on the same images:\n\n" +
       mdTable(["reference", "acc", "NMI"], refRows),
   );
-}
-
-/** Chance and k-means (3 k-means++ restarts) on the raw test pixels: what a clusterer gets without any GAN. */
-function fashionReferences(program: import("../runtime/program.ts").Program): (string | number)[][] {
-  const h = heldOut(program);
-  const d = h.x.shape.reduce((a, b) => a * b, 1);
-  const X = Float64Array.from(h.x.data.subarray(0, h.n * d));
-  const truth = Array.from(h.y!.data.subarray(0, h.n));
-  const km = Array.from(kmeans(X, h.n, d, 10, { seed, inits: 3 }).labels);
-  return [
-    ["chance (1/K)", 0.1, 0],
-    ["k-means on pixels (3 restarts)", clusterAccuracy(km, truth).accuracy, nmi(km, truth)],
-  ];
 }
 
 async function componentGrid(program: import("../runtime/program.ts").Program, path: string): Promise<void> {
@@ -184,6 +186,8 @@ async function componentGrid(program: import("../runtime/program.ts").Program, p
 }
 
 async function imbalancedPart(): Promise<void> {
+  // --arch, --fashion-batch as in the Fashion part; --align adds the CE deviation
+  const pcm = fashionPcm(args.align ? "shared+align" : "shared", { dominant });
   const variants: { name: string; spec: string; set: Record<string, string | number> }[] = [
     // one component at 0 with scale 1 is exactly z ~ N(0, I): the vanilla GAN with GM-GAN's networks and optimizer
     { name: "vanilla (gm_gan K=1, c=0, sigma=1)", spec: GM, set: { K: 1, c: 0, sigma: 1, dominant } },
@@ -191,15 +195,7 @@ async function imbalancedPart(): Promise<void> {
     { name: "GM-GAN dynamic", spec: GM, set: { mode: "dynamic", dominant } },
     // a conv PCM-GAN step (K = 10 fakes per real, dz = 100 full scales) costs ~20 s on this CPU: quick runs give
     // it a batch of 8 and a fifteenth of the steps
-    // --arch mlp / --fashion-batch N / --align apply here as in the Fashion part
-    {
-      name: `PCM-GAN shared${args.align ? "+align" : ""}${args.arch && args.arch !== "conv" ? `, ${args.arch}` : ""}`,
-      spec: PCM,
-      set: {
-        dataset: "fashion", K: 10, dz: 100, shared: "true", dominant, arch: String(args.arch ?? "conv"), align: args.align ? "true" : "false",
-        ...(args["fashion-batch"] !== undefined ? { batch_size: Number(args["fashion-batch"]) } : quick ? { batch_size: 8 } : {}),
-      },
-    },
+    { name: `PCM-GAN ${pcm.name}`, spec: PCM, set: pcm.set },
   ];
   const rows: (string | number)[][] = [];
   const out: unknown[] = [];
@@ -208,8 +204,7 @@ async function imbalancedPart(): Promise<void> {
   for (const v of variants) {
     const dir = join(outDir, "runs", `imb_${slug(v.name)}`);
     const t0 = Date.now();
-    const pcmSteps = args["imbalanced-pcm-steps"] !== undefined ? Number(args["imbalanced-pcm-steps"]) : quick ? Math.max(1, Math.round(STEPS.imbalanced / 15)) : STEPS.imbalanced;
-    const steps = v.spec === PCM ? pcmSteps : STEPS.imbalanced;
+    const steps = v.spec === PCM ? STEPS.imbalancedPcm : STEPS.imbalanced;
     const summary = await trainSpec(v.spec, { set: v.set, steps, out: dir, seed });
     const run = await loadTrained(dir);
     const p = run.program;
