@@ -11,17 +11,18 @@ import { dirname, basename, join, resolve } from "node:path";
 export function makeDirs(dir: string): void {
   const missing: string[] = [];
   let cur = resolve(dir);
-  for (;;) {
+  // the deepest existing ancestor; ENOENT collects the level as missing, any other stat error is the caller's
+  for (let parent = dirname(cur); ; cur = parent, parent = dirname(cur)) {
+    let isDir: boolean;
     try {
-      if (!statSync(cur).isDirectory()) throw Object.assign(new Error(`not a directory: ${cur}`), { code: "ENOTDIR" });
-      break;
+      isDir = statSync(cur).isDirectory();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      const parent = dirname(cur);
-      if (parent === cur) break;
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || parent === cur) throw e;
       missing.push(cur);
-      cur = parent;
+      continue;
     }
+    if (!isDir) throw Object.assign(new Error(`not a directory: ${cur}`), { code: "ENOTDIR" });
+    break;
   }
   for (const d of missing.reverse()) {
     try {
