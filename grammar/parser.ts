@@ -350,12 +350,17 @@ export class GanParser extends EmbeddedActionsParser {
     }));
   });
 
+  /** A member name after "." (z.means): an identifier, or the keyword `weights` (z.weights, a mixture's weights). */
+  memberName = this.RULE("memberName", (): IToken =>
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(K.weights) }]),
+  );
+
   target = this.RULE("target", (): A.UpdateTarget => {
     const name = this.CONSUME(T.Identifier);
     let member: A.Ident | null = null;
     this.OPTION(() => {
       this.CONSUME(T.Dot);
-      const m = this.CONSUME2(T.Identifier);
+      const m = this.SUBRULE(this.memberName);
       this.ACTION(() => (member = this.ident(m)));
     });
     return this.ACTION(() => ({ name: this.ident(name), member, span: this.spanFrom(name) }));
@@ -679,7 +684,7 @@ export class GanParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             this.CONSUME(T.Dot);
-            const name = this.CONSUME(T.Identifier);
+            const name = this.SUBRULE(this.memberName);
             this.ACTION(() => {
               const t = this.orErr(target);
               target = { kind: "Member", target: t, name: this.ident(name), span: this.joinSpan(t.span, this.tokSpan(name)) };

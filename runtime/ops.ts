@@ -4,7 +4,7 @@
 
 import { tf } from "./tf.ts";
 import { GancRuntimeError } from "./errors.ts";
-import { callPluginLoss as pluginCall, type NamedValue } from "./plugin.ts";
+import { callPluginLoss as pluginCall, pluginNetwork as makePluginNetwork, type NamedValue, type PluginNetwork } from "./plugin.ts";
 
 type Tensor = tf.Tensor;
 
@@ -277,4 +277,13 @@ export function callPluginLoss(
   expectRank?: number,
 ): Tensor {
   return pluginCall(mod, name, args, named, tf, expectRank);
+}
+
+/** A network of the trainer as a plugin loss's `network` argument (runtime/plugin.ts PluginNetwork): `fn` runs it
+ * (in the trainer's training mode, on the tape), `info` describes it with the spec's type notation. */
+export function pluginNetwork(
+  fn: (...inputs: Tensor[]) => Tensor,
+  info: { name: string; inputs: readonly string[]; output: string },
+): PluginNetwork {
+  return makePluginNetwork(fn, info);
 }

@@ -17,6 +17,7 @@
 //   param  = IDENT ":" type [ "=" literal ]                 (tensor params first; only options have defaults)
 //   type   = Tensor [ "[" dim { "," dim } "]" ]             (Real, Logit, Prob, Simplex[...s, K], Index[K], Image[h,w,c])
 //          | "real" | "int" | "bool" | "string" | "real[]" | "int[]"        (compile-time options)
+//          | "network" [ "(" IDENT ")" ]                    (a network of the spec; never has a default)
 //   result = [ "batch" ] Tensor [ "[" dim { "," dim } "]" ]
 //   dim    = INT | IDENT | "..." IDENT                      (names bind equal sizes across params; ...s binds a list)
 // Per-example dims only: a per-example argument arrives with a leading batch axis N in front of them (see
@@ -24,6 +25,15 @@
 // `-> batch Real[...]` is a per-example result (leading batch axis kept), to be reduced in the spec with E[...].
 // Tensor params are passed, in signature order, as `args`; option params by name in `named`, with defaults filled
 // in by the compiler. A structured entry in the table's own format ({ params, returns, batch }) is accepted too.
+//
+// A `network` param takes one of the spec's networks by name (`r1_penalty(x, D)`), and the implementation receives
+// it in `named` as a PluginNetwork: a function `(...inputs: Tensor[]) => Tensor` that runs the network in training
+// mode inside the trainer's gradient tape, so gradients flow both to the network's parameters and to its inputs
+// (tf.grad of a PluginNetwork inside a loss gives gradient penalties such as R1; see examples/plugins/r1.ts). Its
+// inputs are batched (leading axis N), like the tensor args. Read-only properties describe it: `name` ("D"),
+// `inputs` (the per-example input types, e.g. ["Real[2]"]) and `output` (e.g. "Logit"). `network(real)` declares
+// that the network is applied to tensor param `real`, so the checker verifies that it takes that param's type
+// (the structured form's { kind: "network", appliedTo, scoreOut } can also require one score per example).
 //
 // The implementation runs inside the trainer's gradient tape: use differentiable tfjs ops only (no dataSync, no
 // arraySync) and do not dispose the inputs. Use the `tf` it is given (the runtime's own tfjs instance and backend).
@@ -33,7 +43,19 @@ import { GancRuntimeError } from "./errors.ts";
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
-export type NamedValue = number | boolean | string | number[];
+
+/** A network of the spec passed to a plugin loss (a `network` param): call it on batched inputs. */
+export interface PluginNetwork {
+  (...inputs: Tensor[]): Tensor;
+  /** the network's name in the spec, e.g. "D" */
+  readonly name: string;
+  /** its per-example input types, e.g. ["Real[2]"] */
+  readonly inputs: readonly string[];
+  /** its per-example output type, e.g. "Logit" */
+  readonly output: string;
+}
+
+export type NamedValue = number | boolean | string | number[] | PluginNetwork;
 export type NamedValues = Record<string, NamedValue>;
 export type LossImplementation = (args: Tensor[], named: NamedValues, tf: Tf) => Tensor;
 
@@ -145,6 +167,32 @@ export function callPluginLoss(
       { code: "plugin-result", hint: "a whole-batch Real is a scalar: reduce with tf.mean / tf.sum" },
     );
   return out;
+}
+
+/**
+ * Called by generated trainers (through runtime/ops.ts `pluginNetwork`): wrap `fn` (the network's function, bound to
+ * the trainer's training flag) as the PluginNetwork a plugin receives. A call with the wrong number of inputs is an
+ * error naming the network.
+ */
+export function pluginNetwork(
+  fn: (...inputs: Tensor[]) => Tensor,
+  info: { name: string; inputs: readonly string[]; output: string },
+): PluginNetwork {
+  const inputs = Object.freeze([...info.inputs]);
+  const net = (...xs: Tensor[]): Tensor => {
+    if (xs.length !== inputs.length)
+      throw new GancRuntimeError(
+        `network ${info.name} takes ${inputs.length} input${inputs.length === 1 ? "" : "s"} (${inputs.join(", ")}), got ${xs.length}`,
+        { code: "plugin-network", hint: "call a network argument with one batched tensor per network parameter" },
+      );
+    return fn(...xs);
+  };
+  Object.defineProperties(net, {
+    name: { value: info.name, enumerable: true },
+    inputs: { value: inputs, enumerable: true },
+    output: { value: info.output, enumerable: true },
+  });
+  return Object.freeze(net) as PluginNetwork;
 }
 
 function describe(x: unknown): string {

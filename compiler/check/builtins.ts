@@ -78,7 +78,8 @@ export function acceptArg(ck: Checker, p: SigParam, v: Val, b: Bindings): Fail |
       return fail(`expected an initializer, got ${describe(v)}`);
     case "prior":
       if (v.k === "priorSpec" || v.k === "init" || v.k === "num" || (v.k === "entry" && v.entry.category === "init")) return null;
-      return fail(`expected fixed(...), learn(...), an initializer or a number, got ${describe(v)}`);
+      if (v.k === "list" && v.items.length > 0 && v.items.every((x) => x.k === "num")) return null; // mixing weights
+      return fail(`expected fixed(...), learn(...), an initializer, a number or a list of numbers, got ${describe(v)}`);
     case "network":
       return v.k === "ref" && v.kind === "network" ? null : fail(`expected a network name, got ${describe(v)}`);
     case "data":
@@ -151,7 +152,7 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
     case "prior": {
       const v = A("init")!;
       if (v.k === "priorSpec") return ck.error("E0312", `${entry.name}(...) cannot wrap another fixed/learn`, S("init"));
-      const init = v.k === "num" ? v.v : toInit(ck, v, S("init"), cx);
+      const init = v.k === "num" ? v.v : v.k === "list" ? nums(v) : toInit(ck, v, S("init"), cx);
       if (init === null) return ERR;
       return { k: "priorSpec", learn: entry.name === "learn", init };
     }
@@ -385,7 +386,10 @@ function applyPrim(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Ma
   if (typeof rp === "string") return ck.error("E0302", `${entry.name}: ${rp}`, span);
   const t = instantiate(rp, b, sig.batch === "reduce" ? false : batched);
   if (typeof t === "string") return ck.error("E0302", `${entry.name}: ${t}`, span);
-  return cx.g!.add("prim", ids, { name: entry.name, plugin: entry.plugin ?? null, named }, t, span);
+  // plugin prims list their network-valued params, so the emitter passes those as callables (it has no table)
+  const networks = sig.params.filter((p) => p.kind === "network" && p.name in named).map((p) => p.name);
+  const attrs = { name: entry.name, plugin: entry.plugin ?? null, named, ...(entry.plugin && networks.length ? { networks } : {}) };
+  return cx.g!.add("prim", ids, attrs, t, span);
 }
 
 /**
@@ -504,7 +508,7 @@ function applyDist(ck: Checker, name: string, sig: Signature, bound: Map<string,
       if (bound.has("means") && mv) {
         const spec = mv.k === "priorSpec" ? mv : { learn: false, init: mv.k === "num" ? mv.v : mv.k === "init" ? mv.init : null };
         const init = typeof spec.init === "number" ? ({ kind: "const", value: spec.init } as IRInit) : spec.init;
-        if (!init) return ck.error("E0316", `GaussianMixture means: expected an initializer`, S("means"));
+        if (!init || Array.isArray(init)) return ck.error("E0316", `GaussianMixture means: expected an initializer`, S("means"), ["e.g. means=learn(uniform(-1, 1))"]);
         if (init.kind === "eye" || init.kind === "data_points" || init.kind === "glorot_uniform" || init.kind === "he_uniform")
           return ck.error("E0316", `GaussianMixture means cannot be initialised with ${init.kind}`, S("means"));
         means = { learn: spec.learn, init };
@@ -515,20 +519,53 @@ function applyDist(ck: Checker, name: string, sig: Signature, bound: Map<string,
         const spec = sv.k === "priorSpec" ? sv : { learn: false, init: sv.k === "num" ? sv.v : sv.k === "init" ? sv.init : null };
         let s: number | null = null;
         if (typeof spec.init === "number") s = spec.init;
-        else if (spec.init && spec.init.kind === "ones") s = 1;
-        else if (spec.init && spec.init.kind === "const") s = spec.init.value;
+        else if (spec.init && !Array.isArray(spec.init) && spec.init.kind === "ones") s = 1;
+        else if (spec.init && !Array.isArray(spec.init) && spec.init.kind === "const") s = spec.init.value;
         if (s === null) return ck.error("E0316", `GaussianMixture scale must be a number (the std), e.g. fixed(0.15)`, S("scale"));
         if (!(s > 0)) return ck.error("E0316", `GaussianMixture scale must be > 0, got ${fmtNum(s)}`, S("scale"));
         scale = { learn: spec.learn, init: s };
       }
+      const weights = mixingWeights(ck, A("weights"), K, S("weights"));
+      if (weights === "error") return ERR;
       const learnable: string[] = [];
       if (means.learn) learnable.push("means");
       if (scale.learn) learnable.push("scale");
-      const dist: IRDist = { kind: "gaussian_mixture", components: K, dim: d, means, scale, cov };
+      if (weights?.learn) learnable.push("weights");
+      const dist: IRDist = { kind: "gaussian_mixture", components: K, dim: d, means, scale, cov, ...(weights ? { weights } : {}) };
       return { k: "dist", dist, type: real([d]), learnable };
     }
   }
   return ck.error("E0799", `internal error: unknown distribution ${name}`, span);
+}
+
+/** GaussianMixture `weights=`: [w1..wK] or fixed([...]) (positive, summing to 1), learn([...]) or learn(zeros) /
+ * learn(ones) for learnable logits starting at log(w) (uniform for zeros / ones). Absent: uniform, fixed (undefined). */
+function mixingWeights(ck: Checker, v: Val | undefined, K: number, span: Span): { learn: boolean; probs: number[] } | undefined | "error" {
+  if (!v) return undefined;
+  const learn = v.k === "priorSpec" && v.learn;
+  const init = v.k === "priorSpec" ? v.init : v.k === "list" ? nums(v) : v.k === "num" ? v.v : v.k === "init" ? v.init : null;
+  const hint = [`give ${K} positive numbers summing to 1, or weights=learn(zeros) for learnable weights that start uniform`];
+  let probs: number[];
+  if (Array.isArray(init)) probs = init;
+  else if (init !== null && typeof init === "object" && (init.kind === "zeros" || init.kind === "ones") && learn) probs = new Array<number>(K).fill(1);
+  else {
+    ck.error("E0316", `GaussianMixture weights: expected a list of ${K} mixing weights${learn ? " (or zeros for uniform logits)" : ""}`, span, hint);
+    return "error";
+  }
+  if (probs.length !== K) {
+    ck.error("E0316", `GaussianMixture weights: ${probs.length} weight${probs.length === 1 ? "" : "s"} for ${K} components`, span, hint);
+    return "error";
+  }
+  if (probs.some((p) => !(p > 0))) {
+    ck.error("E0316", `GaussianMixture weights must be > 0 (a zero weight leaves a component that is never drawn), got ${probs.map(fmtNum).join(", ")}`, span, hint);
+    return "error";
+  }
+  const total = probs.reduce((a, b) => a + b, 0);
+  if (!(v.k === "priorSpec" && !Array.isArray(v.init)) && Math.abs(total - 1) > 1e-6) {
+    ck.error("E0316", `GaussianMixture weights must sum to 1, got ${fmtNum(total)}`, span, hint);
+    return "error";
+  }
+  return { learn, probs: probs.map((p) => p / total) };
 }
 
 export function evalDistValue(ck: Checker, v: Val, span: Span): (Val & { k: "dist" }) | null {

@@ -84,6 +84,17 @@ export class Checker {
   data: IRData[] = [];
   dataTypes = new Map<string, TensorType | null>();
   losses = new Map<string, IRLoss | null>();
+  /**
+   * Declarations (data bindings, latents, weights, networks, losses) whose own check failed. Their errors were
+   * reported once, where they are; every later use of one (a call from a loss or another network, an update group,
+   * an evaluate metric, a network- or data-valued argument) stays quiet instead of reporting follow-on errors.
+   * `evName` turns a reference to a failed data binding, latent or weights into an erroneous value, which every check
+   * passes on silently; networks and losses stay references, and their consumers find them failed (`network(name)`,
+   * `losses.get(name)` are null). Checks that ask whether the spec has something (game.ts metricProblem) consult it.
+   */
+  failed = new Set<string>();
+  /** a data declaration's source failed to check: which sources the spec reads is unknown (see game.ts metrics) */
+  dataSourceFailed = false;
   /** items after `when` resolution, in source order */
   items: A.Item[] = [];
 
@@ -376,12 +387,18 @@ export class Checker {
       switch (d.kind) {
         case "param":
           return this.paramValue(name);
+        // a failed declaration already reported its errors: its uses give an erroneous value, so they stay quiet
         case "data":
-          return { k: "ref", kind: "data", name };
+          this.dataType(name);
+          return this.failed.has(name) ? ERR : { k: "ref", kind: "data", name };
         case "latent":
-          return { k: "ref", kind: "latent", name };
+          if (!this.latentBusy.has(name)) this.latent(name);
+          return this.failed.has(name) ? ERR : { k: "ref", kind: "latent", name };
         case "weights":
-          return { k: "ref", kind: "weights", name };
+          this.weight(name);
+          return this.failed.has(name) ? ERR : { k: "ref", kind: "weights", name };
+        // networks stay references: they are built on demand by their callers (dependency order, cycle and
+        // self-call messages), and every consumer of a network checks `network(name)`, null when it failed
         case "network":
           return { k: "ref", kind: "network", name };
         case "loss":
@@ -668,6 +685,12 @@ export class Checker {
     const shape = t.type.shape;
     if (shape.length === 0) return this.error("E0307", `cannot index ${showType(t.type)}: it has no axes`, e.span);
     const rest: TensorType = { elem: t.type.elem, shape: shape.slice(1), batched: t.type.batched };
+    // a row of an identity matrix is a one-hot vector, so a probability vector: `eye(K)[y]` is Simplex[K]. Known
+    // from the indexed value's op (also through a `let`), not from how the expression is written.
+    if (cx.g && cx.g.get(t.id).op === "eye" && shape.length === 2) {
+      rest.tag = "simplex";
+      rest.classes = shape[1];
+    }
     if (iv.k === "num") {
       if (!iv.isInt && !Number.isInteger(iv.v)) return this.error("E0307", `index ${fmtNum(iv.v)} is not an integer`, e.indices[0].span);
       if (iv.v < 0 || iv.v >= shape[0])
@@ -920,6 +943,7 @@ export class Checker {
     this.netBusy.delete(name);
     this.networks.set(name, ir);
     if (ir) this.networkOrder.push(ir);
+    else this.failed.add(name);
     return ir;
   }
 
@@ -945,7 +969,9 @@ export class Checker {
       cx.locals.set(b.name.name, g.add("input", [], { index: i }, t, b.span, b.name.name));
     });
     const out = this.evType(n.returns, true);
-    if (n.role === "head" && out && out.tag !== "simplex")
+    // a head with a wrong return type is still checked, then counts as failed: its callers would only repeat it
+    const badHead = n.role === "head" && !!out && out.tag !== "simplex";
+    if (badHead)
       this.error("E0315", `head \`${name}\` must return Simplex[K], not ${showType(out)}`, n.returns.span, [
         "end the body with softmax() and declare `-> Simplex[K]`",
       ]);
@@ -956,7 +982,7 @@ export class Checker {
     const body = this.ev(n.body, cx);
     if (body.k === "error") return null;
     let t = this.toTensor(body, cx, n.body.span);
-    if (t.k !== "tensor") return null;
+    if (t.k !== "tensor" || badHead) return null;
     if (!t.type.batched) {
       this.error("E0308", `network \`${name}\` does not use its inputs: its body is a whole-batch value`, n.body.span);
       return null;
@@ -1130,6 +1156,7 @@ export class Checker {
     if (!d || d.kind !== "data") return null;
     const t = this.evType(d.binding.type, true);
     this.dataTypes.set(name, t);
+    if (!t) this.failed.add(name);
     return t;
   }
 
@@ -1137,9 +1164,13 @@ export class Checker {
     const cx = this.constCx("a data source");
     const src = this.ev(it.source, cx);
     const types = it.bindings.map((b) => this.dataType(b.name.name));
-    if (src.k === "error") return;
+    if (src.k === "error") {
+      this.dataSourceFailed = true;
+      return;
+    }
     if (src.k === "entry" && src.entry.category === "data") return this.checkData({ ...it, source: { kind: "Call", callee: it.source, args: [], span: it.source.span } as A.Call });
     if (src.k !== "source") {
+      this.dataSourceFailed = true;
       this.error("E0312", `a data declaration needs a data source (gmm, ring, grid, fashion_mnist, csv), got ${describe(src)}`, it.source.span);
       return;
     }
@@ -1187,6 +1218,7 @@ export class Checker {
     this.latentBusy.add(name);
     const v = evalDistValue(this, this.ev(d.decl.dist, this.constCx(`latent ${name}`)), d.decl.dist.span);
     this.latentBusy.delete(name);
+    if (!v) this.failed.add(name);
     const ir: IRLatent | null = v
       ? {
           name,
@@ -1207,9 +1239,9 @@ export class Checker {
     this.weights.set(name, null);
     const w = d.decl;
     const t = this.evType(w.type, false);
-    if (!t) return null;
-    if (t.elem !== "real") {
-      this.error("E0314", `weights must be real tensors, not ${showType(t)}`, w.type.span);
+    if (!t || t.elem !== "real") {
+      if (t) this.error("E0314", `weights must be real tensors, not ${showType(t)}`, w.type.span);
+      this.failed.add(name);
       return null;
     }
     const cx = this.constCx(`weights ${name}`);
@@ -1249,13 +1281,20 @@ export class Checker {
 
   checkLoss(l: A.LossDecl): void {
     const name = l.name.name;
+    this.losses.set(name, null);
+    const ir = this.buildLoss(l);
+    this.losses.set(name, ir);
+    if (!ir) this.failed.add(name);
+  }
+
+  private buildLoss(l: A.LossDecl): IRLoss | null {
+    const name = l.name.name;
     const g = new GraphBuilder();
     const cx: Cx = { mode: "loss", g, locals: new Map(), lets: new Map(), net: null, what: `loss ${name}` };
     const v = this.ev(l.value, cx);
-    this.losses.set(name, null);
-    if (v.k === "error") return;
+    if (v.k === "error") return null;
     const t = this.toTensor(v, cx, l.value.span);
-    if (t.k !== "tensor") return;
+    if (t.k !== "tensor") return null;
     if (t.type.batched || t.type.shape.length !== 0 || t.type.elem !== "real") {
       const why = t.type.batched
         ? `it is per-example ${showType(t.type)}`
@@ -1265,7 +1304,7 @@ export class Checker {
       this.error("E0309", `loss \`${name}\` must be a whole-batch scalar, but ${why}`, l.value.span, [
         t.type.batched ? "average over the batch with E[...] (e.g. E[x] ...)" : "reduce it with sum(...) or mean(...)",
       ]);
-      return;
+      return null;
     }
     const graph = g.finish(t.id);
     const uses: IRLoss["uses"] = { data: [], latents: [], networks: [], weights: [], priorParams: [] };
@@ -1301,7 +1340,7 @@ export class Checker {
           break;
       }
     }
-    this.losses.set(name, { name, graph, uses, span: l.span });
+    return { name, graph, uses, span: l.span };
   }
 }
 

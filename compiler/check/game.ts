@@ -113,13 +113,13 @@ function group(ck: Checker, t: A.UpdateTarget): IRUpdateGroup | null {
   if (t.member) {
     const m = t.member.name;
     if (d.kind !== "latent") {
-      ck.error("E0204", `\`${name}\` is a ${d.kind}; only GaussianMixture latents have members (means, scale)`, t.member.span);
+      ck.error("E0204", `\`${name}\` is a ${d.kind}; only GaussianMixture latents have members (means, scale, weights)`, t.member.span);
       return null;
     }
     const l = ck.latent(name);
     if (!l) return null;
-    if (l.dist.kind !== "gaussian_mixture" || (m !== "means" && m !== "scale")) {
-      const s = l.dist.kind === "gaussian_mixture" ? suggest(m, ["means", "scale"]) : null;
+    if (l.dist.kind !== "gaussian_mixture" || (m !== "means" && m !== "scale" && m !== "weights")) {
+      const s = l.dist.kind === "gaussian_mixture" ? suggest(m, ["means", "scale", "weights"]) : null;
       ck.error("E0204", `latent \`${name}\` has no member \`${m}\``, t.member.span, s ? [`did you mean \`${s}\`?`] : []);
       return null;
     }
@@ -246,14 +246,20 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
   return ev;
 }
 
-/** What a metric needs from the rest of the spec (a generator, a GMM latent, a synthetic source). */
+/**
+ * What a metric needs from the rest of the spec (a generator, a GMM latent, a synthetic source). A requirement that
+ * a failed declaration might meet is not judged: that declaration reported its own errors (see Checker.failed).
+ */
 function metricProblem(ck: Checker, name: string, args: Record<string, unknown>): string | null {
   const gen = ck.networkOrder.find((n) => n.role === "generator");
-  if (["samples", "ndb", "modes", "cfd"].includes(name) && !gen) return "needs a generator network (role generator)";
-  if (name === "samples" && args.per_component !== undefined && gen) {
+  const failedGen = [...ck.decls].some(([n, d]) => d.kind === "network" && d.decl.role === "generator" && ck.failed.has(n));
+  if (["samples", "ndb", "modes", "cfd"].includes(name) && !gen && !failedGen) return "needs a generator network (role generator)";
+  const failedLatent = [...ck.decls].some(([n, d]) => d.kind === "latent" && ck.failed.has(n));
+  if (name === "samples" && args.per_component !== undefined && gen && !failedLatent) {
     const gmm = gen.inputs.some((i) => ck.latents.get(i.name)?.dist.kind === "gaussian_mixture");
     if (!gmm) return `per_component needs the generator \`${gen.name}\` to take a GaussianMixture latent`;
   }
+  if (ck.dataSourceFailed) return null;
   const sources = ck.data.map((d) => d.source);
   if (name === "modes" && !sources.some((s) => s === "ring" || s === "grid")) return "needs ring or grid data (known modes)";
   if (name === "gmm_recovery" && !sources.includes("gmm")) return "needs gmm data (known ground truth)";

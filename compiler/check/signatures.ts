@@ -318,7 +318,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   {
     name: "GaussianMixture",
     category: "distribution",
-    doc: "K Gaussian components in `dim` dims; means/scale fixed(...) or learn(...); std = scale",
+    doc: "K Gaussian components in `dim` dims; means/scale/weights fixed(...) or learn(...); std = scale; weights uniform unless given",
     signatures: [
       {
         params: [
@@ -327,6 +327,10 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("means", "prior", { default: "normal" }),
           P("scale", "prior", { default: 1 }),
           P("cov", "string", { oneOf: ["iso", "diag", "full"], default: "iso" }),
+          P("weights", "prior", {
+            default: null,
+            doc: "mixing weights: a list of K positive numbers (normalised), fixed([...]), or learn([...]) / learn(zeros) for learnable logits (update as z.weights)",
+          }),
         ],
         returns: "distribution",
       },
@@ -341,7 +345,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   {
     name: "learn",
     category: "prior",
-    doc: "a learnable prior parameter (update it as z.means / z.scale)",
+    doc: "a learnable prior parameter (update it as z.means / z.scale / z.weights)",
     signatures: [{ params: [P("init", "prior")], returns: "prior" }],
   },
   // ---------- data sources (columns in order; see dataColumns in builtins.ts) ----------
@@ -692,6 +696,11 @@ export function signatureTable(extra: readonly SignatureEntry[] = []): Map<strin
   for (const [k, v] of registered) m.set(k, v);
   for (const e of extra) m.set(e.name, e);
   return m;
+}
+
+/** The built-in entry called `name` (plugins and later registrations ignored). */
+export function builtinEntry(name: string): SignatureEntry | undefined {
+  return builtinByName.get(name);
 }
 
 export function isBuiltin(entry: SignatureEntry): boolean {

@@ -34,7 +34,7 @@ export type Val =
   | { k: "fn"; entry: SignatureEntry; sig: Signature; args: Map<string, BoundArg>; span: Span }
   | { k: "dist"; dist: IRDist; type: TensorType; learnable: string[] }
   | { k: "init"; init: IRInit }
-  | { k: "priorSpec"; learn: boolean; init: IRInit | number }
+  | { k: "priorSpec"; learn: boolean; init: IRInit | number | number[] } // a list: GaussianMixture weights
   | { k: "constraint"; kind: string; args: Record<string, Json> }
   | { k: "optimizer"; opt: IROptimizer }
   | { k: "metric"; name: string; args: Record<string, Json> }

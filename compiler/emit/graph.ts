@@ -2,8 +2,10 @@
 // value reachable from the output, named after the spec's `let` / argument names, grouped under `// file:line`
 // comments. Op semantics follow compiler/ir/ir.ts; helpers that tfjs lacks live in runtime/ops.ts (`rt.ops`).
 
-import type { IRGraph, IRLayer, IRValue, TensorType } from "../ir/ir.ts";
+import type { IRGraph, IRLayer, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { Namer, commentText, lit, num, safeIdent, str } from "./names.ts";
+import { showType } from "../check/patterns.ts";
+import { builtinEntry } from "../check/signatures.ts";
 
 export class EmitError extends Error {
   constructor(
@@ -31,6 +33,8 @@ export interface GraphEnv {
   isNetwork(name: string): boolean;
   /** identifier of the function of network `name` */
   network(name: string): string;
+  /** per-example input and output types of network `name` (plugin network arguments describe themselves) */
+  networkType(name: string): { inputs: TensorType[]; output: TensorType };
   /** the layer objects of the network being emitted, by IR layer id */
   layer(id: string): { layer: IRLayer; ident: string | null };
   /** identifier of plugin module `resolvedPath` */
@@ -263,13 +267,30 @@ function lowerLayer(v: IRValue, x: string, env: GraphEnv): string {
   }
 }
 
+/** A plugin prim's `named` object: options as literals, network params (attrs.networks) as rt.ops.pluginNetwork
+ * callables that run the network with the function's training flag. */
+function pluginNamed(v: IRValue, named: Record<string, unknown>, env: GraphEnv): string {
+  const nets = new Set(Array.isArray(v.attrs["networks"]) ? (v.attrs["networks"] as unknown[]).map(String) : []);
+  if (nets.size === 0) return lit(named);
+  const entries = Object.entries(named).map(([k, x]) => {
+    if (!nets.has(k)) return `${str(k)}: ${lit(x)}`;
+    if (typeof x !== "string" || !env.isNetwork(x)) throw new EmitError(`plugin argument ${k} is not a network`, v);
+    const t = env.networkType(x);
+    const ps = t.inputs.map((_, i) => `x${i}`);
+    const fn = `(${ps.join(", ")}) => ${env.network(x)}(${[env.training, ...ps].join(", ")})`;
+    const info = lit({ name: x, inputs: t.inputs.map(showType), output: showType(t.output) });
+    return `${str(k)}: rt.ops.pluginNetwork(${fn}, ${info})`;
+  });
+  return `{ ${entries.join(", ")} }`;
+}
+
 function lowerPrim(v: IRValue, a: string[], env: GraphEnv): string {
   const name = sattr(v, "name");
   const named = (v.attrs["named"] ?? {}) as Record<string, unknown>;
   const plugin = v.attrs["plugin"];
   if (typeof plugin === "string") {
     const rank = runtimeRank(v.type);
-    return `rt.ops.callPluginLoss(${env.plugin(plugin)}, ${str(name)}, [${a.join(", ")}], ${lit(named)}, ${rank})`;
+    return `rt.ops.callPluginLoss(${env.plugin(plugin)}, ${str(name)}, [${a.join(", ")}], ${pluginNamed(v, named, env)}, ${rank})`;
   }
   const fn = BUILTIN_PRIMS[name];
   if (fn === undefined) {
@@ -278,11 +299,21 @@ function lowerPrim(v: IRValue, a: string[], env: GraphEnv): string {
       v,
     );
   }
-  if (name === "gradient_penalty") {
-    // the critic is a network passed by name
-    const critic = Object.values(named).find((x): x is string => typeof x === "string" && env.isNetwork(x));
-    if (typeof critic !== "string") throw new EmitError("gradient_penalty needs a critic network", v);
-    return `rt.losses.gradientPenalty((x) => ${env.network(critic)}(${env.training}, x), ${a[0]}, ${a[1]}, rng)`;
+  // Every option of the entry reaches the runtime as one object (defaults were filled in by the checker), so an
+  // option cannot be dropped here; network-valued options become callables.
+  const entry = builtinEntry(name);
+  const opts: Record<string, unknown> = {};
+  const nets: string[] = [];
+  for (const p of entry?.signatures.flatMap((s) => s.params) ?? []) {
+    if (p.kind === "tensor" || !(p.name in named) || p.name in opts) continue;
+    if (p.kind === "network") nets.push(p.name);
+    else opts[p.name] = named[p.name];
   }
-  return `rt.losses.${fn}(${a.join(", ")})`;
+  const optsLit = lit(opts as Json);
+  if (name === "gradient_penalty") {
+    const critic = nets.length ? named[nets[0]!] : undefined;
+    if (typeof critic !== "string" || !env.isNetwork(critic)) throw new EmitError("gradient_penalty needs a critic network", v);
+    return `rt.losses.gradientPenalty((x) => ${env.network(critic)}(${env.training}, x), ${a[0]}, ${a[1]}, rng, ${optsLit})`;
+  }
+  return Object.keys(opts).length ? `rt.losses.${fn}(${a.join(", ")}, ${optsLit})` : `rt.losses.${fn}(${a.join(", ")})`;
 }

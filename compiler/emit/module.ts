@@ -160,6 +160,11 @@ export function buildModule(ir: IRProgram): ModuleParts {
       return id;
     },
     isNetwork: (name) => netFn.has(name),
+    networkType: (name) => {
+      const n = networkByName.get(name);
+      if (!n) throw new EmitError(`unknown network ${JSON.stringify(name)}`);
+      return { inputs: n.inputs.map((i) => i.type), output: n.output };
+    },
     network: (name) => {
       const id = netFn.get(name);
       if (!id) throw new EmitError(`unknown network ${JSON.stringify(name)}`);
@@ -201,7 +206,9 @@ export function buildModule(ir: IRProgram): ModuleParts {
       const d = z.dist;
       emit(
         `const ${id} = rt.priors.gaussianMixture(store, ${str(z.name)}, { K: ${d.components}, dim: ${d.dim}, ` +
-          `means: { learn: ${d.means.learn}, init: ${initSpec(d.means.init)} }, scale: { learn: ${d.scale.learn}, init: ${num(d.scale.init)} }, cov: ${str(d.cov)} });`,
+          `means: { learn: ${d.means.learn}, init: ${initSpec(d.means.init)} }, scale: { learn: ${d.scale.learn}, init: ${num(d.scale.init)} }, cov: ${str(d.cov)}` +
+          (d.weights ? `, weights: ${lit(d.weights.probs)}, learnWeights: ${d.weights.learn}` : "") +
+          " });",
       );
     } else emit(`const ${id} = ${distExpr(z.dist)};`);
   }

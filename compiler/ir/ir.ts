@@ -75,7 +75,8 @@ export interface IRValue {
  *   responsibilities {latent}  p(k | z) of GaussianMixture `latent`, args[0] = z [..., dim] -> [..., K] simplex
  * Loss primitives (from the signature table, built-in or plugin):
  *   prim         {name, plugin: string | null, named: Record<string, Json>}   args = tensor args in signature order;
- *                a network-valued argument (gradient_penalty's critic) is passed as attrs.named.<param> = network name
+ *                a network-valued argument (gradient_penalty's critic) is passed as attrs.named.<param> = network name;
+ *                plugin prims list those params in attrs.networks: string[] (absent when none)
  */
 export type OpName =
   | "const" | "data" | "latent" | "latent_component" | "latent_each" | "weight" | "prior_param" | "input"
@@ -124,6 +125,8 @@ export type IRDist =
       means: { learn: boolean; init: IRInit };
       scale: { learn: boolean; init: number };
       cov: "iso" | "diag" | "full";
+      /** mixing weights (normalised, summing to 1); learn: learnable logits `<name>.weights` initialised at log(probs) */
+      weights?: { learn: boolean; probs: number[] };
     };
 
 export interface IRLatent {

@@ -71,7 +71,8 @@ export async function compileSourceWithPlugins(
 ): Promise<CompileResult & WithPluginSources> {
   const loaded = await loadSpecPlugins(text, file, opts);
   if (hasErrors(loaded.diagnostics)) {
-    // still check, so the user sees every problem at once (unknown primitives from the failed plugin included)
+    // still check, so the user sees every other problem at once (calls of the failed plugin's losses stay quiet:
+    // see addPluginHints)
     const r = withRegistered(loaded, () => checkSource(text, file, pipelineOpts(opts)));
     return { ...r, ir: null, ts: null, diagnostics: merge(loaded, r.diagnostics), sources: loaded.sources, loaded };
   }

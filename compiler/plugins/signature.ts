@@ -50,7 +50,11 @@ class Fail {
   constructor(readonly err: SignatureError) {}
 }
 
-type ParsedType = { kind: "tensor"; text: string; batched: boolean; at: number } | { kind: "option"; type: SigParam["kind"] };
+type ParsedType =
+  | { kind: "tensor"; text: string; batched: boolean; at: number }
+  | { kind: "option"; type: SigParam["kind"] }
+  // a network of the spec, passed by name and called by the implementation; `appliedTo` names a tensor param
+  | { kind: "network"; appliedTo?: { name: string; at: number } };
 
 export function parseSignature(text: unknown): ParsedSignature | SignatureError {
   if (typeof text !== "string") return { message: `a signature must be a string, got ${typeof text}`, column: 0 };
@@ -73,6 +77,15 @@ export function parseSignature(text: unknown): ParsedSignature | SignatureError 
     const t = peek();
     if (!t || t.t !== "id") return fail(`expected a type, found ${what(t)}`);
     k++;
+    if (t.v === "network") {
+      if (!isP("(")) return { kind: "network" };
+      k++;
+      const a = peek();
+      if (!a || a.t !== "id" || !IDENT_RE.test(a.v)) return fail(`expected the name of a tensor parameter in network(...), found ${what(a)}`);
+      k++;
+      expectP(")");
+      return { kind: "network", appliedTo: { name: a.v, at: a.at } };
+    }
     if (t.v in OPTION_KINDS) {
       if (isP("[")) {
         k++;
@@ -160,6 +173,19 @@ export function parseSignature(text: unknown): ParsedSignature | SignatureError 
         // Tensors are positional, options named: tensors first keeps positional calls unambiguous.
         if (sawOption) fail(`tensor parameter '${p.name}' must come before the option parameters`, n!.at);
         if (isP("=")) fail(`tensor parameter '${p.name}' cannot have a default`);
+      } else if (type.kind === "network") {
+        // passed by name like an option (after the tensors), but always required: there is no default network
+        sawOption = true;
+        p = { name: n!.v, kind: "network" };
+        if (type.appliedTo) {
+          const target = params.find((q) => q.name === type.appliedTo!.name);
+          if (!target || target.kind !== "tensor")
+            fail(`network(${type.appliedTo.name}): '${type.appliedTo.name}' is not a tensor parameter before '${p.name}'`, type.appliedTo.at);
+          p.appliedTo = type.appliedTo.name;
+        }
+        if (isP("=")) fail(`network parameter '${p.name}' cannot have a default`);
+        if (params.some((q) => q.default !== undefined))
+          fail(`network '${p.name}' follows an option with a default (a network is always required)`, n!.at);
       } else {
         sawOption = true;
         p = { name: n!.v, kind: type.type };
@@ -176,7 +202,7 @@ export function parseSignature(text: unknown): ParsedSignature | SignatureError 
     k++;
     expectP("->");
     const ret = parseType();
-    if (ret.kind === "option") return fail("the result must be a tensor type (Real, Logit, ...), not an option type", toks[k - 1].at);
+    if (ret.kind !== "tensor") return fail(`the result must be a tensor type (Real, Logit, ...), not ${ret.kind === "network" ? "a network" : "an option type"}`, toks[k - 1].at);
     if (k < toks.length) fail(`unexpected ${what(peek())} after the result type`);
     if (!params.some((p) => p.kind === "tensor")) fail("a loss primitive needs at least one tensor parameter", 0);
     // Every dim name of the result must be bound by a parameter, or the checker could not compute its shape.

@@ -4,7 +4,7 @@
 import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import type { Item, Spec } from "../../grammar/ast.ts";
-import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { PipelineOptions } from "../pipeline.ts";
 import { loadPlugins, type LoadResult, type PluginRequest } from "./load.ts";
 
@@ -42,14 +42,27 @@ export async function loadSpecPlugins(text: string, file: string, opts: PluginPi
 }
 
 
-/** The checker's unknown-function diagnostic (E0203) does not know about plugins: add how to load one, naming the
- * plugins that are loaded (the name may be a typo of one of their losses). */
+/**
+ * The checker's unknown-function diagnostics (E0203) do not know about plugins; this reconciles them with the load.
+ *
+ * - When a plugin failed to load (wholly or one of its losses: any loader error), every E0203 is dropped. What the
+ *   plugin would have provided is unknown, so an unknown function is most likely one of its losses, and the load
+ *   error already says what to fix; an E0203 telling the user to add a `use` line the spec already has would only
+ *   mislead. (A misspelt built-in then shows up on the next check, once the plugin loads.)
+ * - Otherwise each E0203 gets a hint on how to load a plugin, naming those loaded (the name may be a typo of one of
+ *   their losses).
+ */
 export function addPluginHints(diags: readonly Diagnostic[], loaded: LoadResult): Diagnostic[] {
-  return diags.map((d) => {
+  const loadFailed = hasErrors(loaded.diagnostics);
+  const out: Diagnostic[] = [];
+  for (const d of diags) {
     const m = d.code === "E0203" ? /^unknown function `([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message) : null;
-    if (!m) return d;
-    const from = loaded.plugins.length ? ` (loaded: ${loaded.plugins.map((p) => JSON.stringify(p.request)).join(", ")})` : "";
-    const hint = `if \`${m[1]}\` is a loss primitive from a plugin, load its module with \`use "./file.ts"\` in the spec or \`--plugin file.ts\`${from}`;
-    return { ...d, hints: [...d.hints, hint] };
-  });
+    if (!m) out.push(d);
+    else if (!loadFailed) {
+      const from = loaded.plugins.length ? ` (loaded: ${loaded.plugins.map((p) => JSON.stringify(p.request)).join(", ")})` : "";
+      const hint = `if \`${m[1]}\` is a loss primitive from a plugin, load its module with \`use "./file.ts"\` in the spec or \`--plugin file.ts\`${from}`;
+      out.push({ ...d, hints: [...d.hints, hint] });
+    }
+  }
+  return out;
 }

@@ -35,9 +35,9 @@ export function bce(logits: Tensor, target: Tensor | number): Tensor {
   return tf.tidy(() => tf.sub(softplus(logits), tf.mul(target, logits)));
 }
 
-/** relu(1 - x) */
-export function hinge(x: Tensor): Tensor {
-  return tf.relu(tf.sub(1, x));
+/** relu(margin - x); margin defaults to 1 as in the signature table */
+export function hinge(x: Tensor, opts: { margin?: number } = {}): Tensor {
+  return tf.relu(tf.sub(opts.margin ?? 1, x));
 }
 
 const clampP = (p: Tensor): Tensor => tf.clipByValue(p, EPS, 1);
@@ -65,9 +65,17 @@ export function wasserstein(realScores: Tensor, fakeScores: Tensor): Tensor {
   return tf.tidy(() => tf.sub(tf.mean(realScores), tf.mean(fakeScores)));
 }
 
-/** WGAN-GP: mean over rows of (||grad_x f(x_hat)|| - 1)^2 at x_hat = real + a (fake - real), a ~ U[0,1) per row.
+/** WGAN-GP: weight * mean over rows of (||grad_x f(x_hat)|| - 1)^2 at x_hat = real + a (fake - real), a ~ U[0,1)
+ * per row; weight defaults to 10 as in the signature table (Gulrajani et al.'s lambda).
  * Differentiable w.r.t. f's parameters (second-order gradients; verified on wasm and cpu in the tests). */
-export function gradientPenalty(f: (x: Tensor) => Tensor, real: Tensor, fake: Tensor, rng: Rng): Tensor {
+export function gradientPenalty(
+  f: (x: Tensor) => Tensor,
+  real: Tensor,
+  fake: Tensor,
+  rng: Rng,
+  opts: { weight?: number } = {},
+): Tensor {
+  const weight = opts.weight ?? 10;
   if (real.shape.join(",") !== fake.shape.join(","))
     throw new GancRuntimeError(`gradientPenalty: real [${real.shape}] and fake [${fake.shape}] differ in shape`, {
       code: "shape",
@@ -80,7 +88,7 @@ export function gradientPenalty(f: (x: Tensor) => Tensor, real: Tensor, fake: Te
     const g = tf.grad((x: Tensor) => tf.sum(f(x)))(xhat);
     const axes = Array.from({ length: g.rank - 1 }, (_, i) => i + 1);
     const norm = tf.sqrt(tf.add(axes.length ? tf.sum(tf.square(g), axes) : tf.square(g), 1e-12));
-    return tf.mean(tf.square(tf.sub(norm, 1)));
+    return tf.mul(weight, tf.mean(tf.square(tf.sub(norm, 1))));
   });
 }
 

@@ -17,8 +17,10 @@ export interface GaussianMixtureOpts {
   means: { learn: boolean; init: InitSpec };
   scale: { learn: boolean; init: number };
   cov: "iso" | "diag" | "full";
-  /** fixed mixing weights (default uniform) */
+  /** mixing weights (default uniform), normalised here; with `learnWeights` they initialise learnable logits */
   weights?: number[];
+  /** learn the mixing weights as logits `<name>.weights` [K] (weights = softmax(logits)) */
+  learnWeights?: boolean;
 }
 
 export interface GaussianMixture {
@@ -29,8 +31,8 @@ export interface GaussianMixture {
   logProb(z: Tensor): Tensor;
   /** store names of the LEARNABLE parameters ("<name>.means" / "<name>.scale" when learn is true) */
   vars: string[];
-  /** store names of both parameters, learnable or not (frozen ones are still checkpointed) */
-  params: { means: string; scale: string };
+  /** store names of the parameters, learnable or not (frozen ones are still checkpointed); weights only when learned */
+  params: { means: string; scale: string; weights?: string };
 }
 
 export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixtureOpts): GaussianMixture {
@@ -49,8 +51,15 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
       code: "prior-args",
     });
   const wsum = w.reduce((a, b) => a + b, 0);
-  const cum = cumulative(w);
-  const logW = tf.keep(tf.tensor1d(w.map((v) => Math.log(v / wsum))));
+  const logW0 = w.map((v) => Math.log(v / wsum));
+  const weightsName = `${name}.weights`;
+  // learned: logits in the store (checkpointed, updated as z.weights); fixed: a constant log-weight vector
+  const logits = o.learnWeights ? store.create(weightsName, [K], { kind: "values", values: logW0.map((v) => (Number.isFinite(v) ? v : -30)) }) : null;
+  const fixedLogW = logits ? null : tf.keep(tf.tensor1d(logW0));
+  const fixedCum = cumulative(w);
+  const logW = (): Tensor => (logits ? tf.logSoftmax(logits) : fixedLogW!);
+  /** cumulative mixing weights for sampling component indices on the host (read from the logits when learned) */
+  const cum = (): number[] => (logits ? cumulative(Array.from(tf.tidy(() => tf.softmax(logits)).dataSync())) : fixedCum);
 
   const meansName = `${name}.means`;
   const scaleName = `${name}.scale`;
@@ -71,6 +80,7 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
   const vars: string[] = [];
   if (o.means.learn) vars.push(meansName);
   if (o.scale.learn) vars.push(scaleName);
+  if (logits) vars.push(weightsName);
 
   const checkN = (n: number) => {
     if (!Number.isInteger(n) || n < 0)
@@ -90,7 +100,8 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
   function sample(n: number, rng: Rng) {
     checkN(n);
     const ks = new Int32Array(n);
-    for (let i = 0; i < n; i++) ks[i] = sampleIndex(cum, rng);
+    const c = cum();
+    for (let i = 0; i < n; i++) ks[i] = sampleIndex(c, rng);
     const eps = rng.normals(n * dim);
     const component = tf.tensor1d(ks, "int32");
     const value = tf.tidy(() => transform(component, tf.tensor2d(eps, [n, dim])));
@@ -160,9 +171,9 @@ export function gaussianMixture(store: ParamStore, name: string, o: GaussianMixt
     sample,
     sampleEach,
     sampleComponent,
-    responsibilities: (z) => tf.tidy(() => tf.softmax(tf.add(componentLogProbs(z), logW), -1)),
-    logProb: (z) => tf.tidy(() => tf.logSumExp(tf.add(componentLogProbs(z), logW), -1)),
+    responsibilities: (z) => tf.tidy(() => tf.softmax(tf.add(componentLogProbs(z), logW()), -1)),
+    logProb: (z) => tf.tidy(() => tf.logSumExp(tf.add(componentLogProbs(z), logW()), -1)),
     vars,
-    params: { means: meansName, scale: scaleName },
+    params: { means: meansName, scale: scaleName, ...(logits ? { weights: weightsName } : {}) },
   };
 }

@@ -12,6 +12,7 @@ import { modeCoverage } from "../metrics/coverage.ts";
 import { clusterAccuracy, nmi } from "../metrics/clustering.ts";
 import { fitGmmEm, gmmNll, paramError, type Gmm } from "../metrics/gmm.ts";
 import type { Matrix } from "../metrics/matrix.ts";
+import { classifierDistance } from "../metrics/classifier.ts";
 
 export type MetricValue = number | string;
 
@@ -206,7 +207,8 @@ async function runMetric(
         cache.set(key, b);
       }
       const s = await drawSamples(program, n);
-      const r = ndbEvaluate(b, { data: s, n, d });
+      // the bins are cached per (bins, samples); the z-test's significance is the metric's own option
+      const r = ndbEvaluate({ ...b, significance: num(args.significance, 0.05) }, { data: s, n, d });
       out.ndb = r.ndb;
       out.ndb_k = r.ndbOverK;
       out.js = r.js;
@@ -262,6 +264,18 @@ async function runMetric(
       }
       return;
     }
+    case "cfd": {
+      if (d !== 784)
+        throw new GancRuntimeError(`cfd() compares Fashion-MNIST-shaped images (28 x 28 x 1 = 784 values); the samples have ${d}`, {
+          code: "eval",
+        });
+      const n = Math.floor(num(args.samples, 10000));
+      const ref = rowsOf(column(heldOut, meta.sampleSpace.column, name), n);
+      const s = await drawSamples(program, ref.n);
+      // the data sources and generators work in [-1, 1]; the classifier maps that range to its [0, 1] inputs
+      out.cfd = classifierDistance({ data: s, n: ref.n, d }, ref, { range: [-1, 1] });
+      return;
+    }
     case "gmm_fit": {
       // EM on generated samples, scored by the held-out data's NLL under the fitted mixture
       const k = Math.floor(num(args.k, meta.components ?? meta.labels?.classes ?? 10));
@@ -288,7 +302,7 @@ async function runMetric(
     default:
       throw new GancRuntimeError(`unknown evaluate metric "${name}"`, {
         code: "eval",
-        hint: "known: samples, ndb, modes, gmm_recovery, gmm_fit, cluster_accuracy, nmi",
+        hint: "known: samples, ndb, modes, gmm_recovery, gmm_fit, cluster_accuracy, nmi, cfd",
       });
   }
 }

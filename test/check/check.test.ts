@@ -302,3 +302,78 @@ describe("evaluate", () => {
     expect(ok.ir!.evaluate).toMatchObject({ every: 100, metrics: [{ name: "samples", args: { n: 10 } }, { name: "modes", args: { samples: 10000 } }, { name: "ndb", args: { bins: 10, samples: 10000, significance: 0.05 } }] });
   });
 });
+
+describe("one-hot rows", () => {
+  const MI = `model mi
+param K: int = 3
+data x: Real[2], y: Index[K] = gmm(k=K, d=2)
+head C(x: Real[2]) -> Simplex[K] = x |> dense(K) |> softmax()
+update c: C minimizes mi with adam(lr=0.1)
+`;
+  /** the type of the second argument of the loss's mutual_info prim */
+  const secondArg = (r: ReturnType<typeof run>, loss: string) => {
+    const g = r.ir!.losses.find((l) => l.name === loss)!.graph;
+    const prim = g.values.find((v) => v.op === "prim" && v.attrs.name === "mutual_info")!;
+    return g.values[prim.args[1]];
+  };
+
+  it("eye(K)[y] with a data label is Simplex[K], so mutual_info accepts it", () => {
+    const r = run(MI + "loss mi = mutual_info(C(x), eye(K)[y])\n");
+    expect(r.diagnostics).toEqual([]);
+    const v = secondArg(r, "mi");
+    expect(v.op).toBe("index");
+    expect(v.type).toEqual({ elem: "real", shape: [3], batched: true, tag: "simplex", classes: 3 });
+  });
+
+  it("a row of eye picked by a latent's component (through a let) or by a constant is Simplex[K] too", () => {
+    const r = run(
+      MI +
+        "latent z ~ GaussianMixture(K, 4, means=fixed(uniform(-1, 1)), scale=fixed(0.1))\n" +
+        "generator G(z: Real[4]) -> Real[2] = z |> dense(2)\n" +
+        "let I = eye(K)\nloss mi = mutual_info(C(G(z)), I[component(z)])\n" +
+        "loss mi_const = mutual_info(C(G(z)), eye(K)[1])\nupdate g: G minimizes mi_const with adam(lr=0.1)\n",
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(secondArg(r, "mi").type).toMatchObject({ shape: [3], batched: true, tag: "simplex", classes: 3 });
+    expect(secondArg(r, "mi_const").type).toMatchObject({ shape: [3], batched: false, tag: "simplex", classes: 3 });
+  });
+
+  it("a row of another matrix stays Real[K]", () => {
+    const r = run(MI + "weights P: Real[K, K]\nupdate p: P minimizes mi with adam(lr=0.1)\nloss mi = mutual_info(C(x), P[y])\n");
+    expect(codes(r)).toEqual(["E0302"]);
+  });
+});
+
+describe("no follow-on errors from a failed declaration", () => {
+  it("a generator with an error in its body is not also missing for samples / ndb", () => {
+    const r = run(BASE.replace("|> dense(2)\n", "|> dense(3)\n") + "evaluate { samples(n=10); ndb(bins=10) }\n");
+    expect(codes(r)).toEqual(["E0308"]);
+  });
+
+  it("uses of a failed data binding, latent, weights or head report nothing more", () => {
+    const r = run(`model t
+param K: int = 3
+data x: Real[0] = ring()
+latent z ~ Normal(0, 1, dim=0)
+latent e ~ Normal(0, 1, dim=4)
+weights W: Real[2, 0]
+generator G(z: Real[4]) -> Real[2] = z |> dense(2)
+head C(x: Real[2]) -> Real[K] = x |> dense(K) |> softmax()
+network F(x: Real[2]) -> Real[K] = C(x) |> dense(K)
+discriminator D(x: Real[2]) -> Logit = x |> dense(1)
+loss a = E[x] sum(softplus(x)) + E[z] sum(softplus(z)) + sum(W * W)
+loss b = mutual_info(C(G(e)), C(G(e))) + E[e] sum(F(G(e)))
+loss d = E[e] log_sigmoid(-D(G(e))) + gradient_penalty(D, x, G(e))
+update u: W minimizes a with adam(lr=0.1)
+update v: C, F, G minimizes b with adam(lr=0.1)
+update w: D maximizes d with adam(lr=0.1)
+evaluate { cluster_accuracy(head=C, labels=x); samples(n=10) }
+`);
+    expect(codes(r)).toEqual(["E0314", "E0316", "E0314", "E0315"]);
+  });
+
+  it("a data source that fails is not also missing for modes", () => {
+    const r = run(BASE.replace("ring()", "rnig()") + "evaluate { modes() }\n");
+    expect(codes(r)).toEqual(["E0203"]);
+  });
+});

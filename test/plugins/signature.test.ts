@@ -63,3 +63,42 @@ describe("plugin signature strings", () => {
     expect(bad("").message).toMatch(/expected '\('/);
   });
 });
+
+describe("network params in signature strings", () => {
+  it("`network` is a named, required param; `network(x)` applies it to tensor param x", () => {
+    const r = ok("(real: Real[...s], critic: network(real), gamma: real = 10) -> Real");
+    expect(r.params).toEqual([
+      { name: "real", kind: "tensor", type: "Real[...s]" },
+      { name: "critic", kind: "network", appliedTo: "real" },
+      { name: "gamma", kind: "real", default: 10 },
+    ]);
+    expect(validateEntry({ name: "r1", category: "loss", doc: "d", signatures: [r] })).toEqual([]);
+    expect(ok("(x: Real[d], net: network) -> Real").params[1]).toEqual({ name: "net", kind: "network" });
+    // a param may be called `network` (names and types are separate)
+    expect(ok("(network: Real[d]) -> Real").params[0]).toEqual({ name: "network", kind: "tensor", type: "Real[d]" });
+    expect(ok("(a: Real, b: Real, f: network(b), g: network(a)) -> Real").params.map((p) => p.appliedTo)).toEqual([
+      undefined,
+      undefined,
+      "b",
+      "a",
+    ]);
+  });
+
+  it("reports misplaced, defaulted and dangling network params with their column", () => {
+    expect(bad("(x: Real, c: network(y)) -> Real")).toEqual({
+      message: "network(y): 'y' is not a tensor parameter before 'c'",
+      column: 21,
+    });
+    expect(bad("(x: Real, n: int = 1, c: network(x)) -> Real").message).toMatch(/follows an option with a default/);
+    expect(bad("(x: Real, n: int, c: network(n)) -> Real").message).toBe("network(n): 'n' is not a tensor parameter before 'c'");
+    expect(bad('(x: Real, c: network = "D") -> Real').message).toBe("network parameter 'c' cannot have a default");
+    expect(bad("(x: Real, c: network(3)) -> Real")).toEqual({
+      message: "expected the name of a tensor parameter in network(...), found '3'",
+      column: 21,
+    });
+    expect(bad("(x: Real, c: network(x -> Real").message).toBe("expected ')', found '->'");
+    expect(bad("(c: network, x: Real) -> Real").message).toMatch(/tensor parameter 'x' must come before/);
+    expect(bad("(c: network) -> Real").message).toMatch(/at least one tensor/);
+    expect(bad("(x: Real) -> network").message).toMatch(/not a network/);
+  });
+});

@@ -24,6 +24,7 @@ describe("losses", () => {
     expect(b[0]).toBeCloseTo(-Math.log(sig(2)), 5);
     expect(b[1]).toBeCloseTo(-Math.log(1 - sig(-1)), 5);
     expect(await v(L.hinge(tf.tensor([0.5, 2])))).toEqual([0.5, 0]);
+    expect(await v(L.hinge(tf.tensor([0.5, 2]), { margin: 3 }))).toEqual([2.5, 1]);
     // gradient stays finite at extreme logits
     const g = await v(tf.grad((t: tf.Tensor) => tf.sum(L.logSigmoid(t)))(x));
     expect(g.every(Number.isFinite)).toBe(true);
@@ -85,10 +86,12 @@ describe("losses", () => {
     expect((await v(L.marginalMatch(p, q)))[0]).toBeCloseTo(want[0], 6);
   });
   it("gradientPenalty: value by hand for a linear critic, and gradients reach the critic's weights", async () => {
-    // f(x) = x @ w with |w| = 2 -> grad norm 2 everywhere -> penalty (2-1)^2 = 1
+    // f(x) = x @ w with |w| = 2 -> grad norm 2 everywhere -> penalty weight * (2-1)^2 = weight (default 10)
     const w = tf.tensor([[2], [0]]);
     const gp = L.gradientPenalty((x) => tf.matMul(x, w), tf.ones([4, 2]), tf.zeros([4, 2]), createRng(1));
-    expect((await v(gp))[0]).toBeCloseTo(1, 4);
+    expect((await v(gp))[0]).toBeCloseTo(10, 3);
+    const gp1 = L.gradientPenalty((x) => tf.matMul(x, w), tf.ones([4, 2]), tf.zeros([4, 2]), createRng(1), { weight: 1 });
+    expect((await v(gp1))[0]).toBeCloseTo(1, 4);
     const store = createParamStore(createRng(1));
     const l1 = dense(store, "D/d0", 2, 8),
       l2 = dense(store, "D/d1", 8, 1);
