@@ -61,9 +61,11 @@ const BUILTIN_PRIMS: Record<string, string> = {
 };
 
 const UNARY_TF: Partial<Record<string, string>> = {
-  neg: "neg", exp: "exp", log: "log", sqrt: "sqrt", abs: "abs", square: "square",
-  relu: "relu", elu: "elu", tanh: "tanh", sigmoid: "sigmoid", softplus: "softplus",
-  not: "logicalNot",
+  neg: "neg", log: "log", sqrt: "sqrt", abs: "abs", square: "square", relu: "relu", not: "logicalNot",
+};
+// ops whose tfjs kernels are wrong in a gradient of a gradient: the runtime's versions (runtime/layers/activations.ts)
+const UNARY_RT: Partial<Record<string, string>> = {
+  exp: "rt.layers.exp", elu: "rt.layers.elu", tanh: "rt.layers.tanh", sigmoid: "rt.layers.sigmoid", softplus: "rt.losses.softplus",
 };
 const BINARY_TF: Partial<Record<string, string>> = {
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow",
@@ -152,6 +154,8 @@ function lowerOp(v: IRValue, a: string[], at: TensorType[], env: GraphEnv): stri
   const t = v.type;
   const un = UNARY_TF[v.op];
   if (un && a.length === 1) return `tf.${un}(${a[0]})`;
+  const unRt = UNARY_RT[v.op];
+  if (unRt && a.length === 1) return `${unRt}(${a[0]})`;
   const bin = BINARY_TF[v.op];
   if (bin && a.length === 2) return `tf.${bin}(${a[0]}, ${a[1]})`;
   switch (v.op) {
@@ -231,7 +235,7 @@ function lowerOp(v: IRValue, a: string[], at: TensorType[], env: GraphEnv): stri
     case "expect":
       return at[0]!.batched ? `tf.mean(${a[0]}, 0)` : a[0]!;
     case "leaky_relu":
-      return `tf.leakyRelu(${a[0]}, ${num(nattr(v, "alpha", 0.2))})`;
+      return `rt.layers.leakyRelu(${a[0]}, ${num(nattr(v, "alpha", 0.2))})`;
     case "softmax":
       return `tf.softmax(${a[0]}, -1)`;
     // tf.logSigmoid / tf.logSoftmax are custom-gradient ops whose saved input can be disposed before the backward

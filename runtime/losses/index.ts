@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { customOp } from "../layers/custom-op.ts";
+import { exp, sigmoid } from "../layers/activations.ts";
 
 export const EPS = 1e-8;
 
@@ -21,13 +22,13 @@ export function logSigmoid(x: Tensor): Tensor {
       save([x]);
       return tf.sub(tf.minimum(x, ZERO()), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
     },
-    (dy, saved) => ({ x: () => tf.mul(dy, tf.sigmoid(tf.neg(saved[0]!))) }),
+    (dy, saved) => ({ x: () => tf.mul(dy, sigmoid(tf.neg(saved[0]!))) }),
   );
 }
 
-/** log(1 + exp(x)) = max(x,0) + log1p(exp(-|x|)) */
+/** log(1 + exp(x)) = max(x,0) + log1p(exp(-|x|)), with the second-order-safe exp (layers/activations.ts) */
 export function softplus(x: Tensor): Tensor {
-  return tf.tidy(() => tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x))))));
+  return tf.tidy(() => tf.add(tf.relu(x), tf.log1p(exp(tf.neg(tf.abs(x))))));
 }
 
 /** binary cross-entropy with logits, elementwise: softplus(l) - t*l */
