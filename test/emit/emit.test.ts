@@ -1,13 +1,14 @@
 // Emitter tests: golden trainer modules for every bundled spec (type-checked together with one tsc program),
 // escaping of spec text, identifier mangling, and diagnostics instead of exceptions.
 import { describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 import { compileFile, compileSource, checkSource } from "../../compiler/pipeline.ts";
 import { emit, EMIT_ERROR } from "../../compiler/emit/index.ts";
 import { commentText, safeIdent, str } from "../../compiler/emit/names.ts";
 import { vanillaIR, G, real } from "./fixtures/ir-builders.ts";
+import { expectGolden } from "../golden.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = join(ROOT, "test/emit/.out/golden");
@@ -44,8 +45,7 @@ describe("emitted trainers for the bundled specs", () => {
       expect(r.ts, spec).not.toBeNull();
       emitted.set(spec, r.ts!);
       const golden = join(GOLDEN, `${spec}.ts.txt`);
-      if (process.env.UPDATE_GOLDEN === "1" || !existsSync(golden)) writeFileSync(golden, r.ts!);
-      expect(r.ts, `${spec}: run with UPDATE_GOLDEN=1 after an intended change`).toBe(readFileSync(golden, "utf8"));
+      expectGolden(golden, r.ts!, `${spec}: run with UPDATE_GOLDEN=1 after an intended change`);
     }
   });
 

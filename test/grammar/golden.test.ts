@@ -1,8 +1,9 @@
 // Golden AST JSON for every bundled spec and every extra good spec in test/specs/. Regenerate: UPDATE_GOLDEN=1.
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "../../grammar/index.ts";
+import { expectGolden } from "../golden.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const files = [
@@ -20,11 +21,8 @@ describe("golden ASTs", () => {
       expect(r.diagnostics).toEqual([]);
       const json = JSON.stringify(r.spec, null, 2) + "\n";
       const golden = join(root, "test/grammar/golden", basename(file, ".gan") + ".ast.json");
-      if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, json);
       // A spec edit changes its golden: review, then regenerate with UPDATE_GOLDEN=1 npx vitest run test/grammar.
-      expect(json, `${file}: AST differs from ${golden} (regenerate with UPDATE_GOLDEN=1 if the spec changed on purpose)`).toBe(
-        readFileSync(golden, "utf8"),
-      );
+      expectGolden(golden, json, `${file}: AST differs from ${golden} (regenerate with UPDATE_GOLDEN=1 if the spec changed on purpose)`);
     });
   }
 });

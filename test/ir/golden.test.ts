@@ -1,12 +1,13 @@
 // Golden IR (after the passes) for every bundled spec with its defaults, plus the variants that switch code paths
 // (image data, supervised / dynamic GMM, stand-alone head). UPDATE_GOLDEN=1 regenerates; review the diff.
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import { check } from "../../compiler/check/index.ts";
 import { runPasses } from "../../compiler/passes/index.ts";
 import { printIR } from "../../compiler/ir/print.ts";
+import { expectGolden } from "../golden.ts";
 
 const root = join(import.meta.dirname, "../..");
 const goldenDir = join(import.meta.dirname, "golden");
@@ -39,8 +40,7 @@ describe("IR goldens", () => {
       expect(r.ir).not.toBeNull();
       const out = printIR(runPasses(r.ir!));
       const g = join(goldenDir, name);
-      if (process.env.UPDATE_GOLDEN || !existsSync(g)) writeFileSync(g, out);
-      expect(out, `IR golden ${name} differs: if the spec/checker change is intended, run UPDATE_GOLDEN=1 npx vitest run test/ir and commit test/ir/golden`).toBe(readFileSync(g, "utf8"));
+      expectGolden(g, out, `IR golden ${name} differs: if the spec/checker change is intended, run UPDATE_GOLDEN=1 npx vitest run test/ir and commit test/ir/golden`);
     });
   }
 

@@ -2,11 +2,12 @@
 // checking it with its plugins (no color): the load errors plus whatever the checker still reports (calls of a failed
 // plugin's losses must stay quiet). Regenerate with UPDATE_GOLDEN=1 (then review the diff!).
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSourceWithPlugins } from "../../../compiler/plugins/compile.ts";
 import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
 import { pluginCodes } from "../../../compiler/diagnostics/codes/plugin.ts";
+import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;
 const cases = readdirSync(dir).filter((f) => f.endsWith(".gan")).sort();
@@ -29,8 +30,7 @@ describe("plugin corpus", () => {
       const sources = new Map([[file, text], ...r.sources]);
       const out = renderDiagnostics(diags, sources);
       const exp = join(dir, f.replace(/\.gan$/, ".expected"));
-      if (process.env.UPDATE_GOLDEN || !existsSync(exp)) writeFileSync(exp, out);
-      expect(out).toBe(readFileSync(exp, "utf8"));
+      expectGolden(exp, out, `${f}: rendered diagnostics differ (UPDATE_GOLDEN=1 after an intended change)`);
       const m = /^(E\d{4})_/.exec(f);
       if (m) expect(diags.map((d) => d.code)).toContain(m[1]);
       expect(r.ir).toBeNull();

@@ -2,12 +2,13 @@
 // (no color). A first line `// --set name=value ...` gives CLI overrides. Regenerate with UPDATE_GOLDEN=1 (then
 // review the diff!).
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../../grammar/index.ts";
 import { check } from "../../../compiler/check/index.ts";
 import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
 import { semanticCodes } from "../../../compiler/diagnostics/codes/semantic.ts";
+import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;
 const cases = readdirSync(dir).filter((f) => f.endsWith(".gan")).sort();
@@ -33,8 +34,7 @@ describe("semantic corpus", () => {
       const r = check(p.spec, { overrides: overridesOf(text) });
       const out = renderDiagnostics(r.diagnostics, new Map([[file, text]]));
       const exp = join(dir, f.replace(/\.gan$/, ".expected"));
-      if (process.env.UPDATE_GOLDEN || !existsSync(exp)) writeFileSync(exp, out);
-      expect(out, `${f}: rendered diagnostics differ; if intended, run UPDATE_GOLDEN=1 npx vitest run test/bad/semantic and review`).toBe(readFileSync(exp, "utf8"));
+      expectGolden(exp, out, `${f}: rendered diagnostics differ; if intended, run UPDATE_GOLDEN=1 npx vitest run test/bad/semantic and review`);
       const code = f.split("-")[0];
       expect(r.diagnostics.map((d) => d.code)).toContain(code);
       // errors mean no IR; warnings alone still give one

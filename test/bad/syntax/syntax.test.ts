@@ -1,11 +1,12 @@
 // Bad-spec corpus for syntax errors: each *.gan has a *.expected with the exact rendered diagnostics (no color).
 // Regenerate with UPDATE_GOLDEN=1 (then review the diff!).
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../../grammar/index.ts";
 import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
 import { syntaxCodes } from "../../../compiler/diagnostics/codes/syntax.ts";
+import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;
 const cases = readdirSync(dir).filter((f) => f.endsWith(".gan")).sort();
@@ -19,8 +20,7 @@ describe("syntax corpus", () => {
       expect(r.diagnostics.length).toBeGreaterThan(0);
       const out = renderDiagnostics(r.diagnostics, new Map([[file, text]]));
       const exp = join(dir, f.replace(/\.gan$/, ".expected"));
-      if (process.env.UPDATE_GOLDEN || !existsSync(exp)) writeFileSync(exp, out);
-      expect(out).toBe(readFileSync(exp, "utf8"));
+      expectGolden(exp, out, `${f}: rendered diagnostics differ (UPDATE_GOLDEN=1 after an intended change)`);
       // A file named after a code must report that code.
       const m = /^(E\d{4})_/.exec(f);
       if (m) expect(r.diagnostics.map((d) => d.code)).toContain(m[1]);
