@@ -64,12 +64,25 @@ export interface Program {
    * Throws GancRuntimeError naming the spec line and the loss when a loss is NaN or infinite.
    */
   trainStep(step: number): Promise<Record<string, number>>;
+  /** gradient-checking hooks (see ReferenceHooks); optional for hand-written programs */
+  reference?: ReferenceHooks;
   /** n generator samples [n, ...sampleSpace.shape]; `component` draws from one mixture component only */
   sample(n: number, opts?: { component?: number }): tf.Tensor;
   /** PCM head responsibilities for x [n, ...sampleSpace.shape] -> [n, K]; null when the spec has no head */
   assign: ((x: tf.Tensor) => tf.Tensor) | null;
   /** apply any network by name to per-example inputs (evaluation metrics) */
   network(name: string, ...inputs: tf.Tensor[]): tf.Tensor;
+}
+
+/** Hooks a test uses to check another backend's gradients against this trainer's tfjs autodiff. */
+export interface ReferenceHooks {
+  /** the next minibatch (advances the batcher), one tensor per data binding */
+  nextBatch(): Record<string, tf.Tensor>;
+  /** fresh latent draws for `update`'s loss from the training RNG ("z", "z.component", "z.each") */
+  draw(update: string): Record<string, tf.Tensor>;
+  /** `update`'s loss as declared and the gradients of the quantity it minimizes, by variable name (tf.Variable name
+   * = store name), at the given batch and draws; not applied */
+  grads(update: string, batch: Record<string, tf.Tensor>, draws: Record<string, tf.Tensor>): { value: tf.Tensor; grads: Record<string, tf.Tensor> };
 }
 
 export type CreateProgram = (ctx: ProgramContext) => Promise<Program>;

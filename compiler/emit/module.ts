@@ -287,7 +287,9 @@ export function buildModule(ir: IRProgram): ModuleParts {
   for (const [loss, us] of jointGroups) emit(...jointGradFnText(loss, us));
 
   // ---- trainStep ----
+  emit(...toBatchText());
   emit(...trainStepText());
+  emit(...referenceText());
 
   // ---- sample / assign / network ----
   emit(...samplerText());
@@ -303,6 +305,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     "batcher,",
     `optimizers: { ${ir.updates.map((u) => `${str(u.name)}: ${optId.get(u.name)}`).join(", ")} },`,
     "trainStep,",
+    "reference,",
     "sample,",
     ir.head !== null
       ? `assign: (x: Tensor) => tf.tidy(() => ${baseEnv("false").network(ir.head)}(false, x)),`
@@ -454,10 +457,10 @@ export function buildModule(ir: IRProgram): ModuleParts {
       `/** ${commentText(`update ${u.name}: ${u.groups.map((g) => g.name).join(", ")} ${u.direction} ${u.loss}`)}.`,
       " * Returns the loss as declared and the gradients of the quantity to minimize. */",
       at(u.span),
-      `function ${gradId.get(u.name)}(batch: Batch, n: number, need: Need): { value: Tensor; grads: Tensor[] } {`,
+      `function ${gradId.get(u.name)}(batch: Batch, n: number, need: Need, given?: Draws): { value: Tensor; grads: Tensor[] } {`,
       "return tf.tidy(() => {",
       "const { value, grads } = tf.variableGrads(() => {",
-      "const lat = drawLatents(n, need, rng);",
+      "const lat = given ?? drawLatents(n, need, rng);",
       `const loss = rt.ops.asScalar(${lossFn.get(u.loss)}(batch, lat, true), ${str(u.loss)}, ${str(lineOf(l.span))});`,
       max ? "return tf.neg(loss);" : "return loss;",
       `}, ${vars});`,
@@ -506,14 +509,12 @@ export function buildModule(ir: IRProgram): ModuleParts {
     });
   }
 
-  function trainStepText(): string[] {
-    const out: string[] = [
-      `/** One training step (${ir.train.schedule}) on one shared minibatch; returns each run update's loss. */`,
-      at(ir.train.span),
-      "async function trainStep(step: number): Promise<Record<string, number>> {",
-      "const cols = batcher.next();",
-      "// per-binding shapes (and int labels); the tidy frees the intermediates",
-      "const batch: Batch = tf.tidy(() => ({",
+  /** The minibatch columns as the losses read them (per-binding shapes, int labels). */
+  function toBatchText(): string[] {
+    return [
+      "/** the batcher's columns as the losses read them: per-binding shapes and int labels */",
+      "function toBatch(cols: Tensor[]): Batch {",
+      "return tf.tidy(() => ({",
       ...data.bindings.map((b) => {
         const shape = [-1, ...b.type.shape];
         const cast = b.type.elem === "int" ? `, "int32"` : "";
@@ -521,6 +522,44 @@ export function buildModule(ir: IRProgram): ModuleParts {
         return `${str(b.name)}: ${cast ? `tf.cast(tf.reshape(${col}, ${lit(shape)})${cast})` : `tf.reshape(${col}, ${lit(shape)})`},`;
       }),
       "}));",
+      "}",
+      "",
+    ];
+  }
+
+  /** Hooks for checking another backend's gradients against this trainer's tfjs autodiff (compiler/step tests):
+   * the next minibatch, one update's latent draws, and that update's loss and gradients at given draws. */
+  function referenceText(): string[] {
+    const single = ir.updates.filter((u) => !jointGroups.has(u.loss));
+    return [
+      "const reference: rt.ReferenceHooks = {",
+      "nextBatch: () => { const cols = batcher.next(); const b = toBatch(cols); tf.dispose(cols); return b; },",
+      "draw(update: string): Draws {",
+      `const needs: Record<string, Need> = { ${ir.updates.map((u) => `${str(u.name)}: ${lit(lossNeed.get(u.loss) ?? { value: [], each: [] })}`).join(", ")} };`,
+      "const need = needs[update];",
+      "if (need === undefined) throw new rt.GancRuntimeError(`unknown update ${JSON.stringify(update)}`);",
+      "return drawLatents(batcher.batchSize, need, rng);",
+      "},",
+      "grads(update: string, batch: Batch, lat: Draws) {",
+      `const fns: Record<string, (b: Batch, n: number, need: Need, given?: Draws) => { value: Tensor; grads: Tensor[] }> = { ${single.map((u) => `${str(u.name)}: ${gradId.get(u.name)}`).join(", ")} };`,
+      `const names: Record<string, string[]> = { ${single.map((u) => `${str(u.name)}: ${lit([...new Set(u.groups.flatMap((g) => g.vars))])}`).join(", ")} };`,
+      "const f = fns[update];",
+      "if (f === undefined) throw new rt.GancRuntimeError(`update ${JSON.stringify(update)} has no single-update gradient function`);",
+      "const g = f(batch, batcher.batchSize, { value: [], each: [] }, lat);",
+      "return { value: g.value, grads: Object.fromEntries(names[update]!.map((v, i) => [v, g.grads[i]!])) };",
+      "},",
+      "};",
+      "",
+    ];
+  }
+
+  function trainStepText(): string[] {
+    const out: string[] = [
+      `/** One training step (${ir.train.schedule}) on one shared minibatch; returns each run update's loss. */`,
+      at(ir.train.span),
+      "async function trainStep(step: number): Promise<Record<string, number>> {",
+      "const cols = batcher.next();",
+      "const batch = toBatch(cols);",
       "const n = batcher.batchSize;",
       "const values: Record<string, Tensor> = {};",
       "const lines: Record<string, [string, string]> = {};",
