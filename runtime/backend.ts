@@ -84,12 +84,15 @@ export async function initBackend(name: BackendName): Promise<{ name: string; no
       await initWebgpu();
       return { name: "webgpu" };
     case "tensorflow":
+      // asked for by name: no silent fallback (auto is the backend that picks what is there)
       try {
         await initTensorflow();
         return { name: "tensorflow" };
       } catch {
-        await initWasm();
-        return { name: "wasm", note: "tfjs-node not installed; falling back to wasm" };
+        throw new GancRuntimeError("backend tensorflow is not available: @tensorflow/tfjs-node is not installed (ganc does not depend on it: its install downloads libtensorflow)", {
+          code: "backend-no-tensorflow",
+          hint: "use --backend wasm (the embedded CPU default), or `npm install @tensorflow/tfjs-node` where libtensorflow can be downloaded",
+        });
       }
     case "auto": {
       const notes: string[] = [];

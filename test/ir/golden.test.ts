@@ -44,18 +44,12 @@ describe("IR goldens", () => {
     });
   }
 
-  it("every bundled spec checks with zero diagnostics and well under 100 ms", () => {
+  // no timing assertion here (noise on a shared machine): test/grammar/bench-parse.ts measures check time
+  it("every bundled spec checks with zero diagnostics", () => {
     for (const f of specs) {
       const file = `specs/${f}`;
       const p = parse(readFileSync(join(root, file), "utf8"), file);
-      check(p.spec); // warm up
-      const t0 = performance.now();
-      const n = 5;
-      let r = check(p.spec);
-      for (let i = 1; i < n; i++) r = check(p.spec);
-      const ms = (performance.now() - t0) / n;
-      expect(r.diagnostics).toEqual([]);
-      expect(ms).toBeLessThan(100);
+      expect(check(p.spec).diagnostics).toEqual([]);
     }
   });
 });

@@ -3,10 +3,12 @@ import * as rt from "../../runtime/index.ts";
 import { tf } from "../../runtime/index.ts";
 
 describe("backend", () => {
-  it("tensorflow falls back to wasm with a note; unknown name is a typed error", async () => {
-    const r = await rt.initBackend("tensorflow");
-    expect(r.name).toBe("wasm");
-    expect(r.note).toMatch(/tfjs-node not installed; falling back to wasm/);
+  it("tensorflow without tfjs-node is an error naming the alternative (no silent fallback); unknown name is a typed error", async () => {
+    const err = await rt.initBackend("tensorflow").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(rt.GancRuntimeError);
+    expect((err as rt.GancRuntimeError).message).toMatch(/backend tensorflow is not available: @tensorflow\/tfjs-node is not installed/);
+    expect((err as rt.GancRuntimeError).hint).toMatch(/--backend wasm/);
+    await rt.initBackend("wasm");
     await expect(rt.initBackend("bogus" as never)).rejects.toThrow(rt.GancRuntimeError);
     expect(await rt.readScalar(tf.scalar(2.5))).toBe(2.5);
     await expect(rt.readScalar(tf.ones([2]))).rejects.toThrow(/scalar/);
