@@ -14,8 +14,9 @@ const tsxLoader = import.meta.resolve("tsx");
 const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "compiler/cli/main.ts"), ...process.argv.slice(2)], {
   stdio: "inherit",
 });
-// A terminal's Ctrl-C already signals the whole foreground group; forward only what was sent to us alone.
-process.on("SIGINT", () => {});
+// Forward both: a `kill -INT` of this process alone must stop training too. A terminal's Ctrl-C signals the whole
+// foreground group, so the child then sees SIGINT twice, which its handler treats as one stop.
+process.on("SIGINT", () => child.kill("SIGINT"));
 process.on("SIGTERM", () => child.kill("SIGTERM"));
 child.on("exit", (code, signal) => {
   process.exit(code ?? (signal === "SIGINT" ? 130 : 1));
