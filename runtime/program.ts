@@ -76,13 +76,16 @@ export interface Program {
 
 /** Hooks a test uses to check another backend's gradients against this trainer's tfjs autodiff. */
 export interface ReferenceHooks {
+  /** the training stream: draws made inside a loss (gradient_penalty's interpolation weights) come from it */
+  rng: Rng;
   /** the next minibatch (advances the batcher), one tensor per data binding */
   nextBatch(): Record<string, tf.Tensor>;
   /** fresh latent draws for `update`'s loss from the training RNG ("z", "z.component", "z.each") */
   draw(update: string): Record<string, tf.Tensor>;
-  /** `update`'s loss as declared and the gradients of the quantity it minimizes, by variable name (tf.Variable name
-   * = store name), at the given batch and draws; not applied */
-  grads(update: string, batch: Record<string, tf.Tensor>, draws: Record<string, tf.Tensor>): { value: tf.Tensor; grads: Record<string, tf.Tensor> };
+  /** `update`'s loss as declared and the gradients of the quantity it minimizes, by store name; not applied. With
+   * `draws`, at those draws (held constant: no gradient reaches a learnable prior through them); without, the
+   * latents are drawn inside the gradient tape from `rng`, as training does */
+  grads(update: string, batch: Record<string, tf.Tensor>, draws?: Record<string, tf.Tensor>): { value: tf.Tensor; grads: Record<string, tf.Tensor> };
 }
 
 export type CreateProgram = (ctx: ProgramContext) => Promise<Program>;

@@ -59,26 +59,80 @@ export async function compileSpec(
   return { ok: true, ts: r.ts, model: modelName(r.ast, "model"), specText, messages };
 }
 
+/** `--emit step-ir`: the step plan as text, or the rendered E0797 for what the step IR does not lower yet. */
+export async function stepIrText(
+  specPath: string,
+  o: { overrides?: Record<string, string>; plugins?: string[]; color?: boolean },
+): Promise<{ ok: true; text: string; messages: string } | { ok: false; exitCode: 1 | 2; messages: string }> {
+  const { checkFileWithPlugins } = await import("../../plugins/compile.ts");
+  const { renderDiagnostics } = await import("../../diagnostics/render.ts");
+  const { diagnostic } = await import("../../diagnostics/diagnostic.ts");
+  const { fileSpan } = await import("../../source-file.ts");
+  const r = await checkFileWithPlugins(specPath, { overrides: o.overrides ?? {}, plugins: o.plugins ?? [] });
+  const sources = new Map<string, string>(r.sources);
+  const { readFileSync } = await import("node:fs");
+  try {
+    sources.set(specPath, readFileSync(specPath, "utf8"));
+  } catch {
+    /* reported as E0701 */
+  }
+  const render = (ds: Diagnostic[]) => (ds.length ? renderDiagnostics(ds, sources, { color: o.color ?? false }) : "");
+  if (r.ir === null || r.diagnostics.some((d) => d.severity === "error")) {
+    return { ok: false, exitCode: r.diagnostics.some((d) => d.code === "E0701") ? 2 : 1, messages: render(r.diagnostics) };
+  }
+  const { lowerStepPlan, printStepPlan } = await import("../../step/plan.ts");
+  const { LowerError } = await import("../../step/lower.ts");
+  try {
+    const plan = lowerStepPlan(r.ir);
+    return { ok: true, text: printStepPlan(plan, r.ir.file.split("/").pop() ?? r.ir.file), messages: render(r.diagnostics) };
+  } catch (e) {
+    if (!(e instanceof LowerError)) throw e;
+    const d = diagnostic("E0797", e.message, e.span ?? fileSpan(specPath), {
+      hints: ["`ganc compile` without --emit and `ganc train` run the whole language on the tfjs trainer"],
+    });
+    return { ok: false, exitCode: 1, messages: render([...r.diagnostics, d]) };
+  }
+}
+
 export function registerCompile(program: Command): void {
   program
     .command("compile")
     .description("compile a .gan spec to a standalone TypeScript trainer module (DIR/<model>.ts)")
     .argument("<spec>", "spec file")
-    .requiredOption("-o, --out <dir>", "output folder")
+    .option("-o, --out <dir>", "output folder (required for --emit ts)")
+    .option("--emit <what>", "ts: the TypeScript trainer (default); step-ir: the step plan as text, on stdout", "ts")
     .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
     .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", collect, [] as string[])
     .option("--runtime-import <specifier>", "module the trainer imports the runtime from", "ganc/runtime")
     .action(async (spec, o) => {
       const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+      if (o.emit !== "ts" && o.emit !== "step-ir") {
+        process.stderr.write(`error: --emit takes ts or step-ir, got ${JSON.stringify(o.emit)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (o.emit === "step-ir") {
+        const s = await stepIrText(spec, { overrides: o.set, plugins: o.plugin, color });
+        process.stderr.write(s.messages);
+        if (s.ok) process.stdout.write(s.text);
+        else process.exitCode = s.exitCode;
+        return;
+      }
+      if (o.out === undefined) {
+        process.stderr.write("error: compile needs -o DIR (or --emit step-ir, which prints to stdout)\n");
+        process.exitCode = 2;
+        return;
+      }
+      const outDir = o.out;
       const r = await compileSpec(spec, { overrides: o.set, plugins: o.plugin, runtimeImport: o.runtimeImport, color });
       process.stderr.write(r.messages);
       if (!r.ok) {
         process.exitCode = r.exitCode;
         return;
       }
-      const out = join(o.out, `${r.model}.ts`);
+      const out = join(outDir, `${r.model}.ts`);
       try {
-        makeDirs(o.out);
+        makeDirs(outDir);
         writeFileSync(out, r.ts);
       } catch (e) {
         process.stderr.write(`error: cannot write ${out}: ${(e as Error).message}\n`);

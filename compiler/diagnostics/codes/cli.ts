@@ -9,6 +9,12 @@ export const cliCodes: CodeInfo[] = [
     fix: "Check the path and the file's permissions.",
   },
   {
+    code: "E0797",
+    title: "not lowered to the step IR yet",
+    example: "ganc compile specs/pcm_gan.gan --set dataset=fashion --emit step-ir   (conv2d layers are not lowered yet)",
+    fix: "The step IR (ganc compile --emit step-ir) covers a growing subset of the language; the message names the construct and the caret its spec line. The tfjs trainer (`ganc compile`, `ganc train`) supports the whole language.",
+  },
+  {
     code: "E0798",
     title: "the emitter cannot lower an IR construct",
     example: "(none for a checked spec: the checker rejects what the emitter cannot lower; a bug in ganc otherwise)",

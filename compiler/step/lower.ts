@@ -1,0 +1,460 @@
+// Lowering: typed IR (compiler/ir/ir.ts) -> primitive step IR (ir.ts), one graph per update. A network call is
+// inlined (its layers become matmuls on `param` inputs named by their store names), a loss primitive becomes its
+// formula in primitives, latents become `noise` inputs drawn by the host from the run's RNG (the reparameterised
+// part of a learnable GaussianMixture stays in the graph), and the update's gradient comes from compiler/passes/
+// grad.ts, followed by the optimizer as IR (optimizer.ts). Anything not lowered yet is a LowerError naming the spec
+// line, so `ganc compile --emit step-ir` says what is missing instead of emitting a wrong graph.
+import type { Span } from "../diagnostics/diagnostic.ts";
+import type { IRGraph, IRLatent, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
+import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
+import { grad } from "../passes/grad.ts";
+import { optimizerStep } from "./optimizer.ts";
+
+export class LowerError extends Error {
+  constructor(
+    message: string,
+    readonly span: Span | null,
+  ) {
+    super(message);
+  }
+}
+
+/** clamp of probabilities before logs, as runtime/losses EPS */
+const EPS = 1e-8;
+
+const flat = (j: Json): number[] => (Array.isArray(j) ? j.flatMap(flat) : [Number(j)]);
+const dtypeOf = (t: TensorType): DType => (t.elem === "int" ? "i32" : t.elem === "bool" ? "bool" : "f32");
+
+/** Graph-input names: a data column, a latent's draw, its component index, its per-component draws, its noise. */
+export const inputName = {
+  data: (name: string) => `data:${name}`,
+  latent: (name: string) => `latent:${name}`,
+  component: (name: string) => `latent:${name}.component`,
+  each: (name: string) => `latent:${name}.each`,
+  eps: (name: string) => `noise:${name}.eps`,
+  epsEach: (name: string) => `noise:${name}.each_eps`,
+  alpha: (id: number) => `noise:gp${id}.alpha`,
+};
+
+/** Store names and shapes of every learnable (or frozen, checkpointed) tensor of the program. */
+export function paramShapes(ir: IRProgram): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const n of ir.networks) for (const l of n.layers) for (const p of l.params) m.set(p.name, p.shape);
+  for (const w of ir.weights) m.set(w.name, w.type.shape);
+  for (const z of ir.latents) {
+    if (z.dist.kind !== "gaussian_mixture") continue;
+    const { components: K, dim: d, cov } = z.dist;
+    m.set(`${z.name}.means`, [K, d]);
+    m.set(`${z.name}.scale`, cov === "iso" ? [K] : cov === "diag" ? [K, d] : [K, d, d]);
+    if (z.dist.weights?.learn) m.set(`${z.name}.weights`, [K]);
+  }
+  return m;
+}
+
+class Lowering {
+  readonly b: StepBuilder;
+  private readonly cache = new Map<string, number>();
+  private readonly params: Map<string, number[]>;
+  private readonly nets: Map<string, IRNetwork>;
+  private readonly latents: Map<string, IRLatent>;
+  private gpCount = 0;
+
+  constructor(
+    readonly ir: IRProgram,
+    name: string,
+    readonly N: number,
+  ) {
+    this.b = new StepBuilder(name);
+    this.params = paramShapes(ir);
+    this.nets = new Map(ir.networks.map((n) => [n.name, n]));
+    this.latents = new Map(ir.latents.map((z) => [z.name, z]));
+  }
+
+  /** one graph input per name, created on first use */
+  private once(key: string, make: () => number): number {
+    let id = this.cache.get(key);
+    if (id === undefined) this.cache.set(key, (id = make()));
+    return id;
+  }
+
+  param(name: string): number {
+    const shape = this.params.get(name);
+    if (!shape) throw new LowerError(`no learnable tensor named ${JSON.stringify(name)}`, null);
+    return this.once(`param:${name}`, () => this.b.input(name, "param", shape));
+  }
+
+  private shapeOf(t: TensorType, n: number): number[] {
+    return t.batched ? [n, ...t.shape] : t.shape;
+  }
+
+  /** a latent's draw; a learnable GaussianMixture is reparameterised in the graph from host noise */
+  private latent(name: string, part: "value" | "component" | "each", v: IRValue): number {
+    const z = this.latents.get(name);
+    if (!z) throw new LowerError(`unknown latent ${name}`, v.span);
+    const N = this.N;
+    const d = z.dist;
+    const gm = d.kind === "gaussian_mixture" ? d : null;
+    if (part === "component") return this.once(inputName.component(name), () => this.b.input(inputName.component(name), "noise", [N], "i32"));
+    if (!gm || z.learnable.length === 0 || z.learnable.every((p) => p.endsWith(".weights"))) {
+      // a fixed prior: the host draws the value itself
+      const key = part === "each" ? inputName.each(name) : inputName.latent(name);
+      return this.once(key, () => this.b.input(key, "noise", this.shapeOf(v.type, N), dtypeOf(v.type)));
+    }
+    const K = gm.components, D = gm.dim;
+    const means = this.param(`${name}.means`);
+    const b = this.b;
+    if (part === "each") {
+      const eps = this.once(inputName.epsEach(name), () => b.input(inputName.epsEach(name), "noise", [N, K, D]));
+      if (gm.cov === "full") {
+        // z[n, k] = m_k + L_k eps[n, k]: [K, D, D] @ [N, K, D, 1] -> [N, K, D, 1]
+        const Le = b.add("matmul", [this.cholesky(name), b.add("reshape", [eps], { shape: [N, K, D, 1] })]);
+        return b.add("add", [means, b.add("reshape", [Le], { shape: [N, K, D] })]);
+      }
+      const s = gm.cov === "iso" ? b.add("reshape", [this.param(`${name}.scale`)], { shape: [K, 1] }) : this.param(`${name}.scale`);
+      return b.add("add", [means, b.add("mul", [s, eps])]);
+    }
+    return this.once(`value:${name}`, () => {
+      const comp = this.latent(name, "component", v);
+      const eps = this.once(inputName.eps(name), () => b.input(inputName.eps(name), "noise", [N, D]));
+      const m = b.add("gather", [means, comp], { axis: 0 });
+      if (gm.cov === "full") {
+        const L = b.add("gather", [this.cholesky(name), comp], { axis: 0 }); // [N, D, D]
+        const Le = b.add("matmul", [L, b.add("reshape", [eps], { shape: [N, D, 1] })]);
+        return b.add("add", [m, b.add("reshape", [Le], { shape: [N, D] })]);
+      }
+      let s = b.add("gather", [this.param(`${name}.scale`), comp], { axis: 0 });
+      if (gm.cov === "iso") s = b.add("reshape", [s], { shape: [N, 1] });
+      return b.add("add", [m, b.add("mul", [s, eps])]);
+    });
+  }
+
+  /** Lower typed graph `g` at batch size `n`; `args` are the ids of a network's inputs. Returns its output id. */
+  graph(g: IRGraph, n: number, args: number[] = [], net: IRNetwork | null = null): number {
+    const ids = new Map<number, number>();
+    const byId = new Map(g.values.map((v) => [v.id, v]));
+    const need = new Set<number>();
+    const stack = [g.output];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (need.has(id)) continue;
+      need.add(id);
+      stack.push(...byId.get(id)!.args);
+    }
+    for (const v of g.values) {
+      if (!need.has(v.id)) continue;
+      const prev = this.b.span;
+      this.b.span = v.span ?? prev;
+      try {
+        ids.set(v.id, this.value(v, v.args.map((a) => ids.get(a)!), v.args.map((a) => byId.get(a)!.type), n, args, net));
+      } catch (e) {
+        if (e instanceof LowerError) throw e;
+        throw new LowerError(`${v.op}: ${(e as Error).message}`, v.span);
+      } finally {
+        this.b.span = prev;
+      }
+    }
+    return ids.get(g.output)!;
+  }
+
+  private value(v: IRValue, a: number[], at: TensorType[], n: number, netArgs: number[], net: IRNetwork | null): number {
+    const b = this.b;
+    const t = v.type;
+    const shape = this.shapeOf(t, n);
+    const attr = v.attrs;
+    const bat = (i: number) => at[i]!.batched;
+    switch (v.op) {
+      case "const":
+        return b.const(flat(attr.value as Json), shape, dtypeOf(t));
+      case "data": {
+        const name = String(attr.name);
+        return this.once(inputName.data(name), () => b.input(inputName.data(name), "data", shape, dtypeOf(t)));
+      }
+      case "latent":
+        return this.latent(String(attr.name), "value", v);
+      case "latent_component":
+        return this.latent(String(attr.name), "component", v);
+      case "latent_each":
+        return this.latent(String(attr.name), "each", v);
+      case "weight":
+        return this.param(String(attr.name));
+      case "prior_param":
+        if (attr.member === "weights") throw new LowerError("z.weights is not readable in a loss", v.span);
+        return this.param(`${attr.latent}.${attr.member}`);
+      case "input":
+        return netArgs[Number(attr.index)]!;
+      case "expand_rank":
+      case "reshape":
+      case "flatten":
+        return b.add("reshape", [a[0]!], { shape });
+      case "concat": {
+        const axis = Number(attr.axis ?? -1);
+        return b.add("concat", a, { axis: axis < 0 ? axis : axis + (t.batched ? 1 : 0) });
+      }
+      case "index": {
+        if (attr.mode === "const") {
+          const axis = bat(0) ? 1 : 0;
+          const k = Number(attr.value);
+          return b.add("reshape", [b.add("slice", [a[0]!], { axis, start: k, end: k + 1 })], { shape });
+        }
+        if (attr.mode === "gather") return b.add("gather", [a[0]!, a[1]!], { axis: 0 });
+        if (attr.mode === "batch_gather") {
+          // row i takes target[i, idx[i]]: a one-hot contraction over the component axis (differentiable)
+          const tgt = b.get(a[0]!).shape;
+          const K = tgt[1]!;
+          const oh = b.add("one_hot", [a[1]!], { depth: K });
+          const ohr = b.add("reshape", [oh], { shape: [n, K, ...tgt.slice(2).map(() => 1)] });
+          return b.add("sum", [b.add("mul", [a[0]!, ohr])], { axes: [1], keepdims: false });
+        }
+        throw new LowerError(`index mode ${String(attr.mode)}`, v.span);
+      }
+      case "transpose": {
+        const r = shape.length;
+        const perm = [...Array(r).keys()];
+        [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+        return b.add("transpose", [a[0]!], { perm });
+      }
+      case "fold_call": {
+        const callee = this.nets.get(String(attr.network));
+        if (!callee) throw new LowerError(`unknown network ${String(attr.network)}`, v.span);
+        const mapDims = Number(attr.mapDims ?? 0);
+        if (mapDims === 0) return this.graph(callee.body, n, a, callee);
+        // [n, m1..mk, ...] -> [n*m, ...], call, unfold
+        const lead = at[0]!.shape.slice(0, mapDims);
+        const m = n * lead.reduce((p, q) => p * q, 1);
+        const folded = a.map((id, i) => b.add("reshape", [id], { shape: [m, ...at[i]!.shape.slice(mapDims)] }));
+        const out = this.graph(callee.body, m, folded, callee);
+        return b.add("reshape", [out], { shape });
+      }
+      case "layer":
+        return this.layer(v, a[0]!, net);
+      case "add": case "sub": case "mul": case "div": case "pow":
+      case "neg": case "exp": case "log": case "sqrt": case "abs": case "square": case "relu": case "tanh": case "sigmoid":
+      case "softplus": case "log_sigmoid":
+        return b.add(v.op, a);
+      case "eq": case "lt": case "le": case "gt": case "ge": case "and": case "or": case "not":
+        return b.add(v.op, a);
+      case "ne":
+        return b.add("not", [b.add("eq", a)]);
+      case "leaky_relu":
+        return b.add("mul", [a[0]!, b.add("step", [a[0]!], { alpha: Number(attr.alpha ?? 0.2) })]);
+      case "softmax":
+      case "log_softmax":
+        return b.add(v.op, a, { axis: -1 });
+      case "matmul": {
+        const A = b.get(a[0]!).shape, B = b.get(a[1]!).shape;
+        const x = attr.aVec === true ? b.add("reshape", [a[0]!], { shape: [...A.slice(0, -1), 1, A[A.length - 1]!] }) : a[0]!;
+        const y = attr.bVec === true ? b.add("reshape", [a[1]!], { shape: [...B, 1] }) : a[1]!;
+        return b.add("reshape", [b.add("matmul", [x, y])], { shape });
+      }
+      case "quadform": {
+        // x' A x = sum(x * (A @ x[..., None])[..., 0], -1)
+        const X = b.get(a[1]!).shape;
+        const ax = b.add("matmul", [a[0]!, b.add("reshape", [a[1]!], { shape: [...X, 1] })]);
+        const axs = b.add("reshape", [ax], { shape: b.get(ax).shape.slice(0, -1) });
+        return b.add("reshape", [b.add("sum", [b.add("mul", [axs, a[1]!])], { axes: [-1], keepdims: false })], { shape });
+      }
+      case "eye": {
+        const k = Number(attr.n);
+        return b.const(Array.from({ length: k * k }, (_, i) => (Math.floor(i / k) === i % k ? 1 : 0)), [k, k]);
+      }
+      case "sum": case "mean": case "max": case "min": case "logsumexp": {
+        const x = at[0]!;
+        const off = x.batched ? 1 : 0;
+        const r = x.shape.length;
+        const axes = Array.isArray(attr.axes) ? (attr.axes as number[]).map((q) => (q < 0 ? q + r : q) + off) : [...Array(r).keys()].map((q) => q + off);
+        if (axes.length === 0) return a[0]!;
+        return b.add(v.op, [a[0]!], { axes, keepdims: false });
+      }
+      case "expect":
+        return bat(0) ? b.add("mean", [a[0]!], { axes: [0], keepdims: false }) : a[0]!;
+      case "responsibilities":
+        return this.responsibilities(String(attr.latent), a[0]!, v);
+      case "prim":
+        return this.prim(v, a, at, n);
+      default:
+        throw new LowerError(`op ${v.op} is not lowered to the step IR yet`, v.span);
+    }
+  }
+
+  private layer(v: IRValue, x: number, net: IRNetwork | null): number {
+    const l = net?.layers.find((q) => q.id === v.attrs.layer);
+    if (!l) throw new LowerError(`layer ${String(v.attrs.layer)} not found`, v.span);
+    const b = this.b;
+    if (l.kind === "dense") {
+      const [kernel, bias] = l.params;
+      return b.add("add", [b.add("matmul", [x, this.param(kernel!.name)]), this.param(bias!.name)]);
+    }
+    if (l.kind === "dropout" && !(Number(l.attrs.rate) > 0)) return x;
+    throw new LowerError(`layer ${l.kind} is not lowered to the step IR yet (dense is)`, l.span);
+  }
+
+  /** the lower-triangular factors actually used, L = scale * tril (the upper triangle gets zero gradient), [K, D, D] */
+  private cholesky(name: string): number {
+    return this.once(`tril:${name}`, () => {
+      const shape = this.params.get(`${name}.scale`)!;
+      const D = shape[1]!;
+      const tril = this.b.const(Array.from({ length: D * D }, (_, i) => (i % D <= Math.floor(i / D) ? 1 : 0)), [D, D]);
+      return this.b.add("mul", [this.param(`${name}.scale`), tril]);
+    });
+  }
+
+  /** -1/2 |L_k^-1 (z - m_k)|^2 - log |det L_k| for every k, by forward substitution (D sequential steps, as the
+   * runtime does): diff [M, K, D] -> [M, K] */
+  private fullLogDensity(name: string, diff: number, M: number, K: number, D: number): number {
+    const b = this.b;
+    const L = this.cholesky(name);
+    const col = (i: number) => b.add("reshape", [b.add("slice", [L], { axis: 2, start: i, end: i + 1 })], { shape: [1, K, D] }); // L[:, :, i]
+    let r = diff;
+    let quad: number | null = null;
+    let logdet: number | null = null;
+    for (let i = 0; i < D; i++) {
+      const lii = b.add("reshape", [b.add("slice", [b.add("slice", [L], { axis: 1, start: i, end: i + 1 })], { axis: 2, start: i, end: i + 1 })], { shape: [K] });
+      const yi = b.add("div", [b.add("reshape", [b.add("slice", [r], { axis: 2, start: i, end: i + 1 })], { shape: [M, K] }), lii]);
+      const q = b.add("square", [yi]);
+      quad = quad === null ? q : b.add("add", [quad, q]);
+      const ld = b.add("log", [b.add("abs", [lii])]);
+      logdet = logdet === null ? ld : b.add("add", [logdet, ld]);
+      if (i + 1 < D) r = b.add("sub", [r, b.add("mul", [b.add("reshape", [yi], { shape: [M, K, 1] }), col(i)])]);
+    }
+    return b.add("sub", [b.add("mul", [quad!, b.const(-0.5)]), logdet!]);
+  }
+
+  /** p(k | z) of GaussianMixture `name`: softmax_k(log w_k + log N(z; m_k, Sigma_k)) */
+  private responsibilities(name: string, z: number, v: IRValue): number {
+    const l = this.latents.get(name);
+    if (!l || l.dist.kind !== "gaussian_mixture") throw new LowerError(`responsibilities of ${name}`, v.span);
+    const { components: K, dim: D, cov } = l.dist;
+    const b = this.b;
+    const zs = b.get(z).shape;
+    const lead = zs.slice(0, -1);
+    const diff = b.add("sub", [b.add("reshape", [z], { shape: [...lead, 1, D] }), this.param(`${name}.means`)]);
+    let lp: number; // [..., K]; the -D/2 log(2 pi) constant is dropped (softmax)
+    if (cov === "full") {
+      const M = lead.reduce((p, q) => p * q, 1);
+      const flatDiff = b.add("reshape", [diff], { shape: [M, K, D] });
+      lp = b.add("reshape", [this.fullLogDensity(name, flatDiff, M, K, D)], { shape: [...lead, K] });
+    } else {
+      const scale = this.param(`${name}.scale`);
+      const s = cov === "iso" ? b.add("reshape", [scale], { shape: [K, 1] }) : scale; // [K, 1] | [K, D]
+      const sq = b.add("div", [b.add("square", [diff]), b.add("mul", [b.const(2), b.add("square", [s])])]);
+      const logs = cov === "iso" ? b.add("mul", [b.const(D), b.add("log", [scale])]) : b.add("sum", [b.add("log", [scale])], { axes: [1], keepdims: false });
+      lp = b.add("sub", [b.add("neg", [b.add("sum", [sq], { axes: [-1], keepdims: false })]), logs]);
+    }
+    const w = l.dist.weights;
+    if (w) {
+      const logw = w.learn ? b.add("log_softmax", [this.param(`${name}.weights`)], { axis: -1 }) : b.const(w.probs.map(Math.log), [K]);
+      lp = b.add("add", [lp, logw]);
+    }
+    return b.add("softmax", [lp], { axis: -1 });
+  }
+
+  private clampP(p: number): number {
+    return this.b.add("maximum", [this.b.add("minimum", [p, this.b.const(1)]), this.b.const(EPS)]);
+  }
+
+  private kl(p: number, q: number): number {
+    const b = this.b;
+    return b.add("sum", [b.add("mul", [p, b.add("sub", [b.add("log", [this.clampP(p)]), b.add("log", [this.clampP(q)])])])], { axes: [-1], keepdims: false });
+  }
+
+  private rows(p: number): number {
+    const s = this.b.get(p).shape;
+    const K = s[s.length - 1]!;
+    return this.b.add("reshape", [p], { shape: [s.reduce((x, y) => x * y, 1) / K, K] });
+  }
+
+  private meanAll(x: number): number {
+    return this.b.get(x).shape.length ? this.b.add("mean", [x], { axes: null, keepdims: false }) : x;
+  }
+
+  private prim(v: IRValue, a: number[], at: TensorType[], n: number): number {
+    const b = this.b;
+    const name = String(v.attrs.name);
+    const named = (v.attrs.named ?? {}) as Record<string, Json>;
+    if (typeof v.attrs.plugin === "string") throw new LowerError(`plugin loss ${name} is not lowered to the step IR yet`, v.span);
+    const c = (x: number) => b.const(x);
+    switch (name) {
+      case "log_sigmoid":
+      case "softplus":
+        return b.add(name, a);
+      case "bce":
+        return b.add("sub", [b.add("softplus", [a[0]!]), b.add("mul", [a[1]!, a[0]!])]);
+      case "hinge":
+        return b.add("relu", [b.add("sub", [c(Number(named.margin ?? 1)), a[0]!])]);
+      case "wasserstein":
+        return b.add("sub", [this.meanAll(a[0]!), this.meanAll(a[1]!)]);
+      case "kl":
+        return this.kl(a[0]!, a[1]!);
+      case "js": {
+        const m = b.add("mul", [b.add("add", [a[0]!, a[1]!]), c(0.5)]);
+        return b.add("mul", [b.add("add", [this.kl(a[0]!, m), this.kl(a[1]!, m)]), c(0.5)]);
+      }
+      case "entropy":
+        return b.add("neg", [b.add("sum", [b.add("mul", [a[0]!, b.add("log", [this.clampP(a[0]!)])])], { axes: [-1], keepdims: false })]);
+      case "marginal_match": {
+        const mp = b.add("mean", [this.rows(a[0]!)], { axes: [0], keepdims: false });
+        const mq = b.add("mean", [this.rows(a[1]!)], { axes: [0], keepdims: false });
+        const m = b.add("mul", [b.add("add", [mp, mq]), c(0.5)]);
+        return b.add("mul", [b.add("add", [this.kl(mp, m), this.kl(mq, m)]), c(0.5)]);
+      }
+      case "mutual_info": {
+        const P = this.rows(a[0]!), Q = this.rows(a[1]!);
+        const rowsN = b.get(P).shape[0]!;
+        let joint = b.add("div", [b.add("matmul", [b.add("transpose", [P], { perm: [1, 0] }), Q]), c(rowsN)]);
+        const [K1, K2] = b.get(joint).shape;
+        if (K1 === K2) joint = b.add("mul", [b.add("add", [joint, b.add("transpose", [joint], { perm: [1, 0] })]), c(0.5)]);
+        joint = this.clampP(joint);
+        const m1 = b.add("sum", [joint], { axes: [1], keepdims: true });
+        const m2 = b.add("sum", [joint], { axes: [0], keepdims: true });
+        const lj = b.add("sub", [b.add("sub", [b.add("log", [joint]), b.add("log", [m1])]), b.add("log", [m2])]);
+        return b.add("sum", [b.add("mul", [joint, lj])], { axes: null, keepdims: false });
+      }
+      case "gradient_penalty": {
+        // weight * mean_i (|grad_x critic(x_hat_i)| - 1)^2, x_hat = real + alpha (fake - real), alpha ~ U[0,1) per row:
+        // a gradient inside the forward graph, differentiated again by the update's grad
+        const critic = this.nets.get(String(named.critic));
+        if (!critic) throw new LowerError("gradient_penalty needs a critic network", v.span);
+        const rs = b.get(a[0]!).shape;
+        const key = inputName.alpha(this.gpCount++);
+        const alpha = this.once(key, () => b.input(key, "noise", [rs[0]!, ...rs.slice(1).map(() => 1)]));
+        const xhat = b.add("add", [a[0]!, b.add("mul", [alpha, b.add("sub", [a[1]!, a[0]!])])]);
+        const score = this.graph(critic.body, rs[0]!, [xhat], critic);
+        const total = b.add("sum", [score], { axes: null, keepdims: false });
+        const [g] = grad(b, total, [xhat]);
+        const axes = rs.slice(1).map((_, i) => i + 1);
+        const sq = b.add("square", [g!]);
+        const ss = axes.length ? b.add("sum", [sq], { axes, keepdims: false }) : sq;
+        const norm = b.add("sqrt", [b.add("add", [ss, c(1e-12)])]);
+        const pen = b.add("mean", [b.add("square", [b.add("sub", [norm, c(1)])])], { axes: null, keepdims: false });
+        return b.add("mul", [c(Number(named.weight ?? 10)), pen]);
+      }
+      default:
+        void at;
+        void n;
+        throw new LowerError(`loss primitive ${name} is not lowered to the step IR yet`, v.span);
+    }
+  }
+}
+
+/** The step graph of update `u`: inputs params / optimizer state / data / noise / hypers; outputs the loss as
+ * declared (`loss:<name>`, logged), then every updated parameter and optimizer slot (same names as the inputs). */
+export function lowerUpdate(ir: IRProgram, u: IRUpdate, opts: { exposeGrads?: boolean } = {}): StepGraph {
+  const loss = ir.losses.find((l) => l.name === u.loss);
+  if (!loss) throw new LowerError(`update ${u.name}: no loss ${u.loss}`, u.span);
+  const L = new Lowering(ir, u.name, ir.train.batch);
+  const b = L.b;
+  b.span = loss.span;
+  const value = L.graph(loss.graph, ir.train.batch);
+  b.output(value, `loss:${u.loss}`, "log");
+  b.span = u.span;
+  const objective = u.direction === "maximizes" ? b.add("neg", [value]) : value;
+  const vars = [...new Set(u.groups.flatMap((g) => g.vars))];
+  const varIds = vars.map((v) => L.param(v));
+  b.grad = true;
+  const grads = grad(b, objective, varIds);
+  b.grad = false;
+  // for tests that compare the gradients themselves with another autodiff: `grad:<store name>`
+  if (opts.exposeGrads) vars.forEach((v, i) => b.output(grads[i]!, `grad:${v}`, "log"));
+  optimizerStep(b, u, vars, varIds, grads);
+  return b.graph();
+}

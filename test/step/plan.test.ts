@@ -1,0 +1,59 @@
+// Golden step plans (`ganc compile SPEC --emit step-ir`) for every bundled spec and the variants that switch code
+// paths. A spec the step IR does not lower yet has the E0797 diagnostic as its golden, naming the construct and its
+// line, so the goldens also record what is missing. UPDATE_GOLDEN=1 regenerates; review the diff.
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { stepIrText } from "../../compiler/cli/commands/compile.ts";
+import { expectGolden } from "../golden.ts";
+
+const root = join(import.meta.dirname, "../..");
+const goldenDir = join(import.meta.dirname, "golden");
+const specs = readdirSync(join(root, "specs")).filter((f) => f.endsWith(".gan")).sort();
+
+const variants: [string, Record<string, string>][] = [
+  ...specs.map((f) => [`specs/${f}`, {}] as [string, Record<string, string>]),
+  ["specs/gm_gan.gan", { supervised: "true", mode: "dynamic" }],
+  ["specs/pcm_gan.gan", { dataset: "fashion" }],
+  ["specs/mixture_gan.gan", { mu: "half", dataset: "grid" }],
+  ["specs/vanilla_gan.gan", { dataset: "fashion" }],
+  ["examples/specs/wgan_gp_ring.gan", {}],
+  ["examples/specs/hinge_ring.gan", {}],
+];
+
+const goldenName = (f: string, sets: Record<string, string>) =>
+  f.replace(/^.*\//, "").replace(/\.gan$/, `${Object.entries(sets).map(([k, v]) => `@${k}=${v}`).join("")}.step-ir.txt`);
+
+describe("step-IR goldens", () => {
+  for (const [f, sets] of variants) {
+    const name = goldenName(f, sets);
+    it(name, async () => {
+      const r = await stepIrText(f, { overrides: sets });
+      const out = r.ok ? r.text : r.messages;
+      if (!r.ok) expect(out).toMatch(/error\[E0797\]: .* not lowered to the step IR yet/);
+      expectGolden(join(goldenDir, name), out, `step plan ${name} differs: if intended, UPDATE_GOLDEN=1 npx vitest run test/step/plan.test.ts`);
+    });
+  }
+
+  it("the CLI prints the plan on stdout (exit 0), and E0797 with a caret and exit 1 for what is not lowered", () => {
+    const ganc = (...args: string[]) => {
+      try {
+        return { code: 0, out: execFileSync(process.execPath, [join(root, "bin/ganc.js"), ...args], { cwd: root, encoding: "utf8", stdio: "pipe", env: { ...process.env, NO_COLOR: "1" } }), err: "" };
+      } catch (e) {
+        const x = e as { status: number; stdout: string; stderr: string };
+        return { code: x.status, out: x.stdout, err: x.stderr };
+      }
+    };
+    const ok = ganc("compile", "specs/vanilla_gan.gan", "--emit", "step-ir");
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^# step plan of vanilla_gan: batch 256, schedule alternating/);
+    expect(ok.out).toMatch(/\(grad\)/);
+    const no = ganc("compile", "specs/gat_gmm.gan", "--emit", "step-ir");
+    expect(no.code).toBe(1);
+    expect(no.err).toMatch(/error\[E0797\]: op inv is not lowered to the step IR yet/);
+    expect(no.err).toMatch(/\^/);
+    expect(ganc("compile", "specs/vanilla_gan.gan", "--emit", "onnx").code).toBe(2);
+    expect(ganc("compile", "specs/vanilla_gan.gan").code).toBe(2);
+  }, 60_000);
+});
