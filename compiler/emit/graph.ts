@@ -6,6 +6,7 @@ import type { IRGraph, IRLayer, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { Namer, commentText, lit, num, safeIdent, str } from "./names.ts";
 import { showType } from "../check/patterns.ts";
 import { builtinEntry } from "../check/signatures.ts";
+import { liveIds } from "../passes/graph.ts";
 
 export class EmitError extends Error {
   constructor(
@@ -102,16 +103,11 @@ export interface LoweredGraph {
 
 /** Values reachable from the output, in id order (graphs are SSA: args precede their users). */
 function reachable(g: IRGraph): IRValue[] {
-  const byId = new Map(g.values.map((v) => [v.id, v]));
-  const keep = new Set<number>();
-  const stack = [g.output];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (keep.has(id)) continue;
-    const v = byId.get(id);
-    if (!v) throw new EmitError(`graph refers to missing value ${id}`);
-    keep.add(id);
-    stack.push(...v.args);
+  let keep: Set<number>;
+  try {
+    keep = liveIds(g);
+  } catch (e) {
+    throw new EmitError((e as Error).message);
   }
   return g.values.filter((v) => keep.has(v.id));
 }

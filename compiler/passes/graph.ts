@@ -1,17 +1,25 @@
 // Helpers shared by IR passes: rebuild a graph value by value (with insertions), then drop dead values.
 import type { IRGraph, IRValue } from "../ir/ir.ts";
 
-/** Keep only what the output needs, renumbered in order. */
-export function compact(g: IRGraph): IRGraph {
+/** Ids of the values the output depends on (itself included); throws on an argument that is not in the graph. */
+export function liveIds(g: IRGraph): Set<number> {
   const live = new Set<number>();
   const byId = new Map(g.values.map((v) => [v.id, v] as const));
   const stack = [g.output];
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
+    const v = byId.get(id);
+    if (!v) throw new Error(`graph refers to missing value ${id}`);
     live.add(id);
-    for (const a of byId.get(id)!.args) stack.push(a);
+    stack.push(...v.args);
   }
+  return live;
+}
+
+/** Keep only what the output needs, renumbered in order. */
+export function compact(g: IRGraph): IRGraph {
+  const live = liveIds(g);
   const remap = new Map<number, number>();
   const values: IRValue[] = [];
   for (const v of g.values) {

@@ -8,6 +8,7 @@ import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IRGraph, IRLatent, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
 import { grad } from "../passes/grad.ts";
+import { liveIds } from "../passes/graph.ts";
 import { optimizerStep } from "./optimizer.ts";
 
 export class LowerError extends Error {
@@ -132,14 +133,7 @@ class Lowering {
   graph(g: IRGraph, n: number, args: number[] = [], net: IRNetwork | null = null): number {
     const ids = new Map<number, number>();
     const byId = new Map(g.values.map((v) => [v.id, v]));
-    const need = new Set<number>();
-    const stack = [g.output];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (need.has(id)) continue;
-      need.add(id);
-      stack.push(...byId.get(id)!.args);
-    }
+    const need = liveIds(g);
     for (const v of g.values) {
       if (!need.has(v.id)) continue;
       const prev = this.b.span;

@@ -9,6 +9,7 @@ import { emit, EMIT_ERROR } from "../../compiler/emit/index.ts";
 import { commentText, safeIdent, str } from "../../compiler/emit/names.ts";
 import { vanillaIR, G, real } from "./fixtures/ir-builders.ts";
 import { expectGolden } from "../golden.ts";
+import { typeCheck } from "../typecheck.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = join(ROOT, "test/emit/.out/golden");
@@ -18,21 +19,6 @@ const SPECS = readdirSync(join(ROOT, "specs"))
   .map((f) => f.slice(0, -4))
   .sort();
 
-/** Type-check files with the project's compiler options (strict); returns formatted errors. */
-function typeCheck(files: string[]): string[] {
-  const cfg = ts.readConfigFile(join(ROOT, "tsconfig.json"), ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
-  const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file === undefined || files.includes(resolve(d.file.fileName)))
-    .map((d) => {
-      const msg = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-      if (!d.file || d.start === undefined) return msg;
-      const { line } = d.file.getLineAndCharacterOfPosition(d.start);
-      return `${d.file.fileName}:${line + 1}: ${msg}`;
-    });
-}
 
 describe("emitted trainers for the bundled specs", () => {
   const emitted = new Map<string, string>();

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { format, lex, parse } from "../../grammar/index.ts";
 import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import { mulberry32 } from "../../runtime/metrics/rng.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const seeds = readdirSync(join(root, "specs"))
@@ -12,16 +13,10 @@ const seeds = readdirSync(join(root, "specs"))
   .sort()
   .map((f) => readFileSync(join(root, "specs", f), "utf8"));
 
-/** mulberry32: small deterministic PRNG. */
+/** a seeded uniform [0, 1) source for test data (the metrics' mulberry32) */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
+  return () => r.uniform();
 }
 
 const SNIPPETS = ["(", ")", "{", "}", "[", "]", ",", ";", "=", "|>", "E[", "match", "if", "else", '"', "/*", "*/", "//", "..", "->", "=>", "_", "\n", "1e", "\\", "#", "\u0000", "\u00e9", "\r"];

@@ -5,7 +5,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import ts from "typescript";
 import * as rt from "../../runtime/index.ts";
 import { tf } from "../../runtime/tf.ts";
 import { parse } from "../../grammar/index.ts";
@@ -15,6 +14,7 @@ import { loadSpecPlugins } from "../../compiler/plugins/uses.ts";
 import { compileSourceWithPlugins } from "../../compiler/plugins/compile.ts";
 import { callPluginLoss, pluginNetwork, type PluginNetwork } from "../../runtime/plugin.ts";
 import * as r1Plugin from "../../examples/plugins/r1.ts";
+import { typeCheck } from "../typecheck.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = join(ROOT, "test/plugins/.out/network");
@@ -50,16 +50,6 @@ async function load(name: string, code: string): Promise<rt.ProgramModule> {
 
 const ctx = (seed = 0): rt.ProgramContext => ({ rng: rt.createRng(seed), baseDir: join(ROOT, "examples/plugins"), backend: "wasm" });
 
-/** Type-check files with the project's strict options (as test/emit/emit.test.ts does for the bundled specs). */
-function typeCheck(files: string[]): string[] {
-  const cfg = ts.readConfigFile(join(ROOT, "tsconfig.json"), ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
-  const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file === undefined || files.includes(resolve(d.file.fileName)))
-    .map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-}
 
 async function params(prog: rt.Program, prefix: string): Promise<number[]> {
   const out: number[] = [];

@@ -5,17 +5,12 @@ import { interpret, interpretValues } from "../../compiler/step/interp.ts";
 import { grad } from "../../compiler/passes/grad.ts";
 import { verify } from "../../compiler/step/verify.ts";
 import { dce } from "../../compiler/passes/step-opt.ts";
+import { mulberry32 } from "../../runtime/metrics/rng.ts";
 
-/** mulberry32: small, seeded, good enough for test data */
+/** a seeded uniform [0, 1) source for test data (the metrics' mulberry32) */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
+  return () => r.uniform();
 }
 
 export const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
