@@ -143,6 +143,12 @@ export const VJP: Partial<Record<StepOp, VJPRule>> = {
     ];
   },
 
+  // d(A^-1) = -A^-1 dA A^-1, so dA = -A^-T ct A^-T (written with the node itself: composes to any order)
+  inv: (b, node, ct) => {
+    const t = swapLast(b, node.id);
+    return [b.add("neg", [b.add("matmul", [b.add("matmul", [t, ct]), t])])];
+  },
+
   sum: (b, node, ct) => {
     const x = b.get(node.args[0]!);
     return [broadcastTo(b, reshape(b, ct, keepShape(node, x)), x.shape)];

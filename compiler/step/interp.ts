@@ -184,6 +184,28 @@ export const KERNELS: Record<StepOp, Kernel> = {
     }
     return out;
   },
+  // Gauss-Jordan elimination with partial pivoting, per trailing matrix; a singular matrix gives non-finite values
+  inv: ([x], node) => {
+    const S = node.shape, d = S[S.length - 1]!;
+    const out = new Float64Array(size(S));
+    for (let t = 0; t < size(S) / (d * d); t++) {
+      const a = Array.from({ length: d }, (_, i) => [...x!.data.subarray(t * d * d + i * d, t * d * d + (i + 1) * d), ...Array.from({ length: d }, (_, j) => (i === j ? 1 : 0))]);
+      for (let c = 0; c < d; c++) {
+        let p = c;
+        for (let r = c + 1; r < d; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
+        [a[c], a[p]] = [a[p]!, a[c]!];
+        const piv = a[c]![c]!;
+        for (let j = 0; j < 2 * d; j++) a[c]![j]! /= piv;
+        for (let r = 0; r < d; r++) {
+          if (r === c) continue;
+          const f = a[r]![c]!;
+          if (f !== 0) for (let j = 0; j < 2 * d; j++) a[r]![j]! -= f * a[c]![j]!;
+        }
+      }
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[t * d * d + i * d + j] = a[i]![d + j]!;
+    }
+    return out;
+  },
   sum: reduceWith(0, (s, x) => s + x),
   mean: ([x], node) => {
     const axes = axesAttr(node, x!.shape.length);

@@ -63,7 +63,7 @@ export type StepOp =
   | "log_sigmoid" | "step"
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "gt" | "ge" | "lt" | "le" | "eq" | "and" | "or" | "not" | "where" | "cast"
-  | "matmul"
+  | "matmul" | "inv"
   | "sum" | "mean" | "max" | "min" | "logsumexp"
   | "reshape" | "transpose" | "broadcast_to" | "slice" | "concat" | "gather" | "one_hot"
   | "softmax" | "log_softmax";
@@ -169,6 +169,15 @@ export const OPS: Record<StepOp, OpRule> = {
       if (A[A.length - 1] !== B[B.length - 2]) fail(`matmul: [${A}] @ [${B}]: inner dims differ`);
       const lead = broadcast(A.slice(0, -2), B.slice(0, -2));
       return { shape: [...lead, A[A.length - 2]!, B[B.length - 1]!], dtype: "f32" };
+    },
+  },
+  // inverse of each trailing [d, d] matrix (ONNX: com.microsoft Inverse; the ONNX printer decides how to emit it)
+  inv: {
+    arity: 1,
+    infer: ([x]) => {
+      const s = x!.shape;
+      if (s.length < 2 || s[s.length - 1] !== s[s.length - 2]) fail(`inv needs trailing square matrices, got [${s}]`);
+      return { shape: s, dtype: "f32" };
     },
   },
   // {axes: number[] | null (all), keepdims: boolean}

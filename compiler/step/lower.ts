@@ -247,6 +247,8 @@ class Lowering {
         const axs = b.add("reshape", [ax], { shape: b.get(ax).shape.slice(0, -1) });
         return b.add("reshape", [b.add("sum", [b.add("mul", [axs, a[1]!])], { axes: [-1], keepdims: false })], { shape });
       }
+      case "inv":
+        return b.add("inv", [a[0]!]);
       case "eye": {
         const k = Number(attr.n);
         return b.const(Array.from({ length: k * k }, (_, i) => (Math.floor(i / k) === i % k ? 1 : 0)), [k, k]);

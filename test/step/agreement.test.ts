@@ -4,7 +4,8 @@
 // learnable mixture's noise is recovered from the trainer's draw). Compared per update: the loss (1e-5, allclose),
 // every gradient (1e-5 of its norm; see below for float32-ill-conditioned ones) and the parameters after the
 // optimizer (1e-5 of their norm). tfjs then applies its own update and both go on from tfjs's parameters, so each
-// comparison is one update deep. Not covered yet: gat_gmm (inv) and the conv variants (not lowered; E0797).
+// comparison is one update deep. Not covered yet: gat_gmm (lowered, but its two updates share one loss, which the
+// trainer differentiates jointly: no single-update hook) and the conv variants (not lowered: E0797).
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

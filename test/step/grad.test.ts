@@ -82,6 +82,17 @@ const CASES: Case[] = [
       return c.b.add("matmul", [c.x([...la, m, k]), c.x([...lb, k, n])]);
     },
   },
+  {
+    op: "inv",
+    name: "inv (batched, well-conditioned)",
+    build: (c) => {
+      const d = c.int(1, 3);
+      const lead = c.pick([[], [2]] as number[][]);
+      // identity plus a small perturbation: far from singular
+      const eye = c.b.const(Array.from({ length: d * d }, (_, i) => (Math.floor(i / d) === i % d ? 2 : 0)), [d, d]);
+      return c.b.add("inv", [c.b.add("add", [eye, c.x([...lead, d, d], () => c.uniform(-0.4, 0.4))])]);
+    },
+  },
   ...(["sum", "mean", "max", "min", "logsumexp"] as StepOp[]).map((op) => ({
     op,
     name: `${op} (axes, keepdims)`,
