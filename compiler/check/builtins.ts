@@ -497,6 +497,10 @@ function applyDist(ck: Checker, name: string, sig: Signature, bound: Map<string,
         if (c.type.elem !== comps[0].type.elem || !sameShape(c.type.shape, comps[0].type.shape))
           return ck.error("E0316", `Mixture components must have the same type: ${showType(comps[0].type)} vs ${showType(c.type)}`, S("components"));
       if (comps.some((c) => c.learnable.length)) return ck.error("E0316", `Mixture components cannot have learnable parameters`, S("components"));
+      if (comps.some((c) => c.dist.kind === "gaussian_mixture"))
+        return ck.error("E0316", `a GaussianMixture cannot be a Mixture component`, S("components"), [
+          "a GaussianMixture is already a mixture: give it weights=[...] instead, or use Normal components",
+        ]);
       return { k: "dist", dist: { kind: "mixture", weights: w, components: comps.map((c) => c.dist) }, type: comps[0].type, learnable: [] };
     }
     case "GaussianMixture": {

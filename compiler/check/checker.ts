@@ -1204,6 +1204,14 @@ export class Checker {
       }
       bindings.push({ name: b.name.name, column: i, type: t });
     });
+    const first = this.data[0];
+    if (first) {
+      // every batch, sampler and metric reads one source; `when` / `match` choose between several
+      this.error("E0319", `a spec has one data declaration; \`${first.source}\` is already declared`, it.span, [
+        "bind several columns in one declaration (`data x: ..., y: ... = source(...)`), or choose the source with `when` / `match` on a param",
+      ], [{ span: first.span, message: "the data declaration" }]);
+      return;
+    }
     this.data.push({ source: src.name, args: src.args, bindings, span: it.span });
   }
 

@@ -612,6 +612,12 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     signatures: [{ params: [P("means", "weights"), P("scales", "weights", { default: null })], returns: "metric" }],
   },
   {
+    name: "gmm_fit",
+    category: "metric",
+    doc: "EM fit of a k-component GMM to generator samples, scored by the held-out data's NLL (k: the mixture latent's components, else the label classes, else 10)",
+    signatures: [{ params: [P("k", "int", { min: 1, default: null }), P("samples", "int", { min: 2, default: 5000 })], returns: "metric" }],
+  },
+  {
     name: "cluster_accuracy",
     category: "metric",
     doc: "clustering accuracy (Hungarian) of a head's argmax against labels",

@@ -144,6 +144,12 @@ export const semanticCodes: CodeInfo[] = [
     example: "loss gp = gradient_penalty(G, x, G(z))   // G returns Real[2]; a critic returns one score per example",
     fix: "Pass a network with one parameter of the tensor argument's type that returns Logit or Real (e.g. the discriminator).",
   },
+  {
+    code: "E0319",
+    title: "more than one data declaration",
+    example: "data x: Real[2] = ring()\ndata w: Real[2] = grid()",
+    fix: "A spec trains on one data source per run: bind all its columns in one declaration (`data x: ..., y: ... = source(...)`), or select the source with `when` / `match` on a param.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
