@@ -386,9 +386,9 @@ function applyPrim(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Ma
   if (typeof rp === "string") return ck.error("E0302", `${entry.name}: ${rp}`, span);
   const t = instantiate(rp, b, sig.batch === "reduce" ? false : batched);
   if (typeof t === "string") return ck.error("E0302", `${entry.name}: ${t}`, span);
-  // plugin prims list their network-valued params, so the emitter passes those as callables (it has no table)
+  // prims list their network-valued params, so the emitter passes those as callables and the rest as options
   const networks = sig.params.filter((p) => p.kind === "network" && p.name in named).map((p) => p.name);
-  const attrs = { name: entry.name, plugin: entry.plugin ?? null, named, ...(entry.plugin && networks.length ? { networks } : {}) };
+  const attrs = { name: entry.name, plugin: entry.plugin ?? null, named, ...(networks.length ? { networks } : {}) };
   return cx.g!.add("prim", ids, attrs, t, span);
 }
 

@@ -704,11 +704,6 @@ export function signatureTable(extra: readonly SignatureEntry[] = []): Map<strin
   return m;
 }
 
-/** The built-in entry called `name` (plugins and later registrations ignored). */
-export function builtinEntry(name: string): SignatureEntry | undefined {
-  return builtinByName.get(name);
-}
-
 export function isBuiltin(entry: SignatureEntry): boolean {
   return builtinByName.get(entry.name) === entry;
 }

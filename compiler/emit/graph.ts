@@ -5,7 +5,6 @@
 import type { IRGraph, IRLayer, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { Namer, commentText, lit, num, safeIdent, str } from "./names.ts";
 import { showType } from "../check/patterns.ts";
-import { builtinEntry } from "../check/signatures.ts";
 import { liveIds } from "../passes/graph.ts";
 
 export class EmitError extends Error {
@@ -267,10 +266,14 @@ function lowerLayer(v: IRValue, x: string, env: GraphEnv): string {
   }
 }
 
-/** A plugin prim's `named` object: options as literals, network params (attrs.networks) as rt.ops.pluginNetwork
- * callables that run the network with the function's training flag. */
+/** The network-valued params of a prim (attrs.networks, set by the checker). */
+const networkParams = (v: IRValue): Set<string> =>
+  new Set(Array.isArray(v.attrs["networks"]) ? (v.attrs["networks"] as unknown[]).map(String) : []);
+
+/** A plugin prim's `named` object: options as literals, network params as rt.ops.pluginNetwork callables that run
+ * the network with the function's training flag. */
 function pluginNamed(v: IRValue, named: Record<string, unknown>, env: GraphEnv): string {
-  const nets = new Set(Array.isArray(v.attrs["networks"]) ? (v.attrs["networks"] as unknown[]).map(String) : []);
+  const nets = networkParams(v);
   if (nets.size === 0) return lit(named);
   const entries = Object.entries(named).map(([k, x]) => {
     if (!nets.has(k)) return `${str(k)}: ${lit(x)}`;
@@ -299,19 +302,13 @@ function lowerPrim(v: IRValue, a: string[], env: GraphEnv): string {
       v,
     );
   }
-  // Every option of the entry reaches the runtime as one object (defaults were filled in by the checker), so an
-  // option cannot be dropped here; network-valued options become callables.
-  const entry = builtinEntry(name);
-  const opts: Record<string, unknown> = {};
-  const nets: string[] = [];
-  for (const p of entry?.signatures.flatMap((s) => s.params) ?? []) {
-    if (p.kind === "tensor" || !(p.name in named) || p.name in opts) continue;
-    if (p.kind === "network") nets.push(p.name);
-    else opts[p.name] = named[p.name];
-  }
+  // Every option reaches the runtime as one object (defaults were filled in by the checker), so an option cannot be
+  // dropped here; network-valued params are passed as functions.
+  const nets = networkParams(v);
+  const opts = Object.fromEntries(Object.entries(named).filter(([k]) => !nets.has(k)));
   const optsLit = lit(opts as Json);
   if (name === "gradient_penalty") {
-    const critic = nets.length ? named[nets[0]!] : undefined;
+    const critic = named[[...nets][0] ?? ""];
     if (typeof critic !== "string" || !env.isNetwork(critic)) throw new EmitError("gradient_penalty needs a critic network", v);
     return `rt.losses.gradientPenalty((x) => ${env.network(critic)}(${env.training}, x), ${a[0]}, ${a[1]}, rng, ${optsLit})`;
   }

@@ -76,7 +76,7 @@ export interface IRValue {
  * Loss primitives (from the signature table, built-in or plugin):
  *   prim         {name, plugin: string | null, named: Record<string, Json>}   args = tensor args in signature order;
  *                a network-valued argument (gradient_penalty's critic) is passed as attrs.named.<param> = network name;
- *                plugin prims list those params in attrs.networks: string[] (absent when none)
+ *                and every prim lists those params in attrs.networks: string[] (absent when none)
  */
 export type OpName =
   | "const" | "data" | "latent" | "latent_component" | "latent_each" | "weight" | "prior_param" | "input"
