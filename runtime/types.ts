@@ -104,6 +104,8 @@ export interface Batcher {
   readonly batchSize: number;
   /** one tensor per column: [batch, ...shape] */
   next(): tf.Tensor[];
+  /** the same minibatch as flat row-major arrays (hosts that feed another engine); advances the same state */
+  nextArrays(): (Float32Array | Int32Array)[];
   epoch(): number;
   getState(): BatcherState;
   setState(s: BatcherState): void;

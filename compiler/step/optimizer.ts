@@ -4,23 +4,13 @@
 // computes from the step count, which keeps the graph free of a pow on a counter.
 import type { IRUpdate } from "../ir/ir.ts";
 import type { StepBuilder } from "./ir.ts";
+import { hyperName, hyperValuesOf } from "../../runtime/optim/hyper.ts";
 
-/** hyper input names of update `u` */
-export const hyperName = {
-  /** Adam: lr / (1 - beta1^t) */
-  adamLr: (u: string) => `${u}/adam.lr_t`,
-  /** Adam: sqrt(1 - beta2^t) */
-  adamSqrtBc2: (u: string) => `${u}/adam.sqrt_bc2`,
-};
+export { hyperName } from "../../runtime/optim/hyper.ts";
 
 /** the host's values of the hyper inputs of update `u` at its t-th application (t from 1) */
 export function hyperValues(u: IRUpdate, t: number): Record<string, number> {
-  const o = u.optimizer;
-  if (o.kind !== "adam") return {};
-  return {
-    [hyperName.adamLr(u.name)]: o.lr / (1 - Math.pow(o.beta1, t)),
-    [hyperName.adamSqrtBc2(u.name)]: Math.sqrt(1 - Math.pow(o.beta2, t)),
-  };
+  return hyperValuesOf(u.name, u.optimizer, t);
 }
 
 export const slotName = (u: string, kind: string, i: number) => `${u}/${kind}/${i}`;

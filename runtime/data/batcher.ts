@@ -14,11 +14,11 @@ function permutation(n: number, rng: Rng): number[] {
   return p;
 }
 
-function gatherRows(c: Column, rows: ArrayLike<number>): tf.Tensor {
+function gatherRows(c: Column, rows: ArrayLike<number>): Float32Array | Int32Array {
   const w = c.shape.reduce((a, b) => a * b, 1);
   const out = c.dtype === "int32" ? new Int32Array(rows.length * w) : new Float32Array(rows.length * w);
   for (let i = 0; i < rows.length; i++) out.set(c.data.subarray(rows[i] * w, rows[i] * w + w), i * w);
-  return tf.tensor(out, [rows.length, ...c.shape], c.dtype);
+  return out;
 }
 
 export function createBatcher(ds: Dataset, batchSize: number, rng: Rng): Batcher {
@@ -31,17 +31,19 @@ export function createBatcher(ds: Dataset, batchSize: number, rng: Rng): Batcher
     });
   const own = rng.fork("batcher");
   let st = { epoch: 0, pos: 0, perm: permutation(ds.n, own) };
+  const nextArrays = (): (Float32Array | Int32Array)[] => {
+    if (st.pos + batchSize > ds.n) {
+      const e = st.epoch + 1;
+      st = { epoch: e, pos: 0, perm: permutation(ds.n, own) };
+    }
+    const rows = st.perm.slice(st.pos, st.pos + batchSize);
+    st.pos += batchSize;
+    return ds.columns.map((c) => gatherRows(c, rows));
+  };
   return {
     batchSize,
-    next(): tf.Tensor[] {
-      if (st.pos + batchSize > ds.n) {
-        const e = st.epoch + 1;
-        st = { epoch: e, pos: 0, perm: permutation(ds.n, own) };
-      }
-      const rows = st.perm.slice(st.pos, st.pos + batchSize);
-      st.pos += batchSize;
-      return ds.columns.map((c) => gatherRows(c, rows));
-    },
+    next: (): tf.Tensor[] => nextArrays().map((a, i) => tf.tensor(a, [batchSize, ...ds.columns[i].shape], ds.columns[i].dtype)),
+    nextArrays,
     epoch: () => st.epoch,
     getState: (): BatcherState => ({ epoch: st.epoch, pos: st.pos, perm: st.perm.slice(), rng: own.getState() }),
     setState(s: BatcherState) {
