@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileSpec, RUNTIME_INDEX } from "../../compiler/cli/commands/compile.ts";
+import { compileSpec, RUNTIME_INDEX, writeOnnxPlan } from "../../compiler/cli/commands/compile.ts";
 import type { Program, ProgramModule } from "../../runtime/program.ts";
 import { importTrainer } from "../../runtime/train/rundir.ts";
-import { trainRun, type TrainSummary } from "../../runtime/train/run.ts";
+import { trainRun, type TrainBackend, type TrainSummary } from "../../runtime/train/run.ts";
 import { initBackend } from "../../runtime/backend.ts";
 import { createRng } from "../../runtime/rng.ts";
 
@@ -25,13 +25,14 @@ export class SpecCompileError extends Error {
 
 export interface Compiled {
   module: ProgramModule;
-  /** folder holding trainer.ts (a fresh temp folder per compile) */
+  /** folder holding trainer.ts (a fresh temp folder per compile), and graphs/ when compiled with `graphs` */
   dir: string;
   warnings: string;
 }
 
-/** Compile `specs/<name>.gan` (or a path ending in .gan) with overrides and import the trainer. */
-export async function compileModule(spec: string, overrides: Record<string, string | number> = {}): Promise<Compiled> {
+/** Compile `specs/<name>.gan` (or a path ending in .gan) with overrides and import the trainer; with `graphs`, also
+ * write the step plan's ONNX graphs into DIR/graphs (backend ort). */
+export async function compileModule(spec: string, overrides: Record<string, string | number> = {}, o: { graphs?: boolean } = {}): Promise<Compiled> {
   const path = spec.endsWith(".gan") ? resolve(spec) : specPath(spec);
   const set = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, String(v)]));
   const c = await compileSpec(path, { overrides: set, runtimeImport: RUNTIME_INDEX });
@@ -41,6 +42,10 @@ export async function compileModule(spec: string, overrides: Record<string, stri
   // a unique file name per compile: the ESM loader caches modules by URL
   const file = join(dir, "trainer.ts");
   writeFileSync(file, c.ts);
+  if (o.graphs) {
+    const w = await writeOnnxPlan(path, join(dir, "graphs"), { overrides: set });
+    if (!w.ok) throw new SpecCompileError(path, w.messages);
+  }
   return { module: await importTrainer(file), dir, warnings: c.messages };
 }
 
@@ -58,16 +63,19 @@ export interface TrainSpecOptions {
   evaluate?: boolean;
   /** run directory (default: a fresh temp folder) */
   runDir?: string;
+  /** default wasm */
+  backend?: TrainBackend;
 }
 
-/** Compile and train a spec like `ganc train` (wasm backend, quiet, no SIGINT handler). */
+/** Compile and train a spec like `ganc train` (wasm backend unless told, quiet, no SIGINT handler). */
 export async function trainSpec(spec: string, o: TrainSpecOptions = {}): Promise<TrainSummary & { runDir: string }> {
-  const { module } = await compileModule(spec, o.overrides ?? {});
+  const { module, dir } = await compileModule(spec, o.overrides ?? {}, { graphs: o.backend === "ort" });
   const runDir = o.runDir ?? mkdtempSync(join(tmpdir(), "ganc-run-"));
   const s = await trainRun({
     module,
     runDir,
-    backend: "wasm",
+    backend: o.backend ?? "wasm",
+    graphsDir: join(dir, "graphs"),
     steps: o.steps,
     seed: o.seed,
     quiet: true,

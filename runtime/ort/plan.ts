@@ -37,8 +37,8 @@ export interface PlanUpdate {
   every: number;
   repeat: number;
   optimizer: OptimizerSpec;
-  /** weights projected onto their constraint set after the update (host ops, run through the tfjs program) */
-  project: string[];
+  /** weights projected onto their constraint set after the update (host ops: runtime/optim/project.ts) */
+  project: { name: string; kind: string; args: Record<string, unknown> }[];
   /** the ONNX model file, relative to the plan's directory */
   file: string;
   inputs: PlanInput[];

@@ -16,11 +16,19 @@ import { createProgress } from "./progress.ts";
 import { evaluateProgram, type EvalResult } from "./evaluate.ts";
 import { writeLossPlots } from "./plots.ts";
 import { checkProgramData } from "./data-check.ts";
+import type { OrtStepper } from "../ort/driver.ts";
+
+/** the tfjs backends, and `ort`: the compiled step plan on onnxruntime-node (runtime/ort/), with tfjs wasm for
+ * evaluation and sampling */
+export type TrainBackend = BackendName | "ort";
 
 export interface TrainOptions {
   module: ProgramModule;
   runDir: string;
-  backend?: BackendName;
+  backend?: TrainBackend;
+  /** backend ort: the step plan's folder (default RUNDIR/graphs) and intra-op threads (default 1) */
+  graphsDir?: string;
+  threads?: number;
   /** total target steps (overrides the spec); with resume, raises the target */
   steps?: number;
   epochs?: number;
@@ -215,9 +223,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   // a resumed run keeps its original seed: data and initial weights are regenerated from it, then overwritten
   const seed = ckState?.seed ?? o.seed ?? o.module.meta.train.seed;
 
-  const backend = await initBackend(o.backend ?? "wasm");
+  const useOrt = o.backend === "ort";
+  const tfBackend = await initBackend(useOrt ? "wasm" : ((o.backend ?? "wasm") as BackendName));
   const rng: Rng = createRng(seed);
-  const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: backend.name });
+  const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: tfBackend.name });
   checkProgramData(program);
   const meta = program.meta;
 
@@ -242,6 +251,15 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     acc = ckState.acc;
     elapsedBefore = ckState.elapsed_s;
   }
+  // after restore and warm start: the driver takes the program's current values
+  let stepper: OrtStepper | null = null;
+  if (useOrt) {
+    const { attachOrt } = await import("../ort/driver.ts");
+    stepper = await attachOrt(program, o.graphsDir ?? join(runDir, "graphs"), rng, { threads: o.threads });
+  }
+  const backend = stepper
+    ? { name: "ort", note: `${stepper.description}; evaluation and sampling on tfjs ${tfBackend.name}` }
+    : tfBackend;
   // drop what an interrupted process logged after its last checkpoint (everything, when there is none)
   if (o.resume) {
     truncateJsonl(metricsPath, step);
@@ -282,11 +300,13 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     const state: CkState = {
       seed, rng: rng.getState(), batcher: program.batcher.getState(), acc, elapsed_s: elapsed(), model: meta.model,
     };
+    await stepper?.flush();
     lastCheckpoint = saveCheckpoint(ckDir, { step, arrays: await snapshot(program), state: { ...state } });
   };
   const evaluate = async () => {
     // evaluation must not disturb the training stream: a resumed run skips evaluations an uninterrupted run did
     const saved = rng.getState();
+    await stepper?.flush();
     try {
       lastEval = await evaluateProgram(program, { runDir, step, seed });
     } finally {
@@ -329,7 +349,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
       }
       let losses: Record<string, number>;
       try {
-        losses = await program.trainStep(step);
+        losses = await (stepper ? stepper.trainStep(step) : program.trainStep(step));
       } catch (e) {
         // by name too: a trainer loaded through another instance of the runtime throws its own class
         if (e instanceof GancRuntimeError || (e instanceof Error && e.name === "GancRuntimeError")) {
@@ -374,6 +394,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     if (doEval && !interrupted && (!lastEval || (lastEval as EvalResult).step !== step)) await evaluate();
   } finally {
     progress.stop();
+    await stepper?.release();
     if (o.handleSigint !== false) for (const sig of ["SIGINT", "SIGTERM"] as const) process.removeListener(sig, onSigint);
   }
 

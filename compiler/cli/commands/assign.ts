@@ -4,11 +4,11 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { BACKENDS } from "./train.ts";
+import { TFJS_BACKENDS } from "./train.ts";
 
 export async function runAssign(
   runDir: string,
-  o: { data: string; output?: string; backend: (typeof BACKENDS)[number] },
+  o: { data: string; output?: string; backend: (typeof TFJS_BACKENDS)[number] },
   io: { out: (s: string) => void; err: (s: string) => void },
 ): Promise<number> {
   const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
@@ -74,7 +74,7 @@ export function registerAssign(program: Command): void {
     .argument("<rundir>", "run directory written by ganc train")
     .requiredOption("--data <source>", "a numeric CSV file, or fashion_mnist (its test split)")
     .option("-o, --output <file>", "write the CSV here instead of stdout")
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
       process.exitCode = await runAssign(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     });

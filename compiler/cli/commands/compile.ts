@@ -59,11 +59,15 @@ export async function compileSpec(
   return { ok: true, ts: r.ts, model: modelName(r.ast, "model"), specText, messages };
 }
 
-/** `--emit step-ir`: the step plan as text, or the rendered E0797 for what the step IR does not lower yet. */
-export async function stepIrText(
+type Lowered<T> = { ok: true; value: T; messages: string } | { ok: false; exitCode: 1 | 2; messages: string };
+
+/** Check a spec and run `f` on its IR; a LowerError (what the step IR does not lower yet) becomes E0797 at its
+ * span, rendered like every other diagnostic. */
+async function withStepPlan<T>(
   specPath: string,
   o: { overrides?: Record<string, string>; plugins?: string[]; color?: boolean },
-): Promise<{ ok: true; text: string; messages: string } | { ok: false; exitCode: 1 | 2; messages: string }> {
+  f: (ir: import("../../ir/ir.ts").IRProgram) => T,
+): Promise<Lowered<T>> {
   const { checkFileWithPlugins } = await import("../../plugins/compile.ts");
   const { renderDiagnostics } = await import("../../diagnostics/render.ts");
   const { diagnostic } = await import("../../diagnostics/diagnostic.ts");
@@ -80,18 +84,39 @@ export async function stepIrText(
   if (r.ir === null || r.diagnostics.some((d) => d.severity === "error")) {
     return { ok: false, exitCode: r.diagnostics.some((d) => d.code === "E0701") ? 2 : 1, messages: render(r.diagnostics) };
   }
-  const { lowerStepPlan, printStepPlan } = await import("../../step/plan.ts");
   const { LowerError } = await import("../../step/lower.ts");
   try {
-    const plan = lowerStepPlan(r.ir);
-    return { ok: true, text: printStepPlan(plan, r.ir.file.split("/").pop() ?? r.ir.file), messages: render(r.diagnostics) };
+    return { ok: true, value: f(r.ir), messages: render(r.diagnostics) };
   } catch (e) {
     if (!(e instanceof LowerError)) throw e;
     const d = diagnostic("E0797", e.message, e.span ?? fileSpan(specPath), {
-      hints: ["`ganc compile` without --emit and `ganc train` run the whole language on the tfjs trainer"],
+      hints: ["`ganc compile` without --emit and `ganc train --backend wasm` run the whole language on the tfjs trainer"],
     });
     return { ok: false, exitCode: 1, messages: render([...r.diagnostics, d]) };
   }
+}
+
+/** `--emit step-ir`: the step plan as text, or the rendered E0797 for what the step IR does not lower yet. */
+export async function stepIrText(
+  specPath: string,
+  o: { overrides?: Record<string, string>; plugins?: string[]; color?: boolean },
+): Promise<{ ok: true; text: string; messages: string } | { ok: false; exitCode: 1 | 2; messages: string }> {
+  const { lowerStepPlan, printStepPlan } = await import("../../step/plan.ts");
+  const r = await withStepPlan(specPath, o, (ir) => printStepPlan(lowerStepPlan(ir), ir.file.split("/").pop() ?? ir.file));
+  return r.ok ? { ok: true, text: r.value, messages: r.messages } : r;
+}
+
+/** `--emit onnx` and `ganc train --backend ort`: the step plan's ONNX graphs and manifest, written into `dir`. */
+export async function writeOnnxPlan(
+  specPath: string,
+  dir: string,
+  o: { overrides?: Record<string, string>; plugins?: string[]; color?: boolean; specFile?: string },
+): Promise<Lowered<string[]>> {
+  const { buildOrtPlan, writeOrtPlan } = await import("../../emit/ort-plan.ts");
+  const r = await withStepPlan(specPath, o, (ir) => buildOrtPlan(ir, { specFile: o.specFile }));
+  if (!r.ok) return r;
+  writeOrtPlan(dir, r.value);
+  return { ok: true, value: [...r.value.models.keys(), "plan.json"].map((f) => join(dir, f)), messages: r.messages };
 }
 
 export function registerCompile(program: Command): void {
@@ -99,15 +124,15 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description("compile a .gan spec to a standalone TypeScript trainer module (DIR/<model>.ts)")
     .argument("<spec>", "spec file")
-    .option("-o, --out <dir>", "output folder (required for --emit ts)")
-    .option("--emit <what>", "ts: the TypeScript trainer (default); step-ir: the step plan as text, on stdout", "ts")
+    .option("-o, --out <dir>", "output folder (required for --emit ts and onnx)")
+    .option("--emit <what>", "ts: the TypeScript trainer (default); step-ir: the step plan as text, on stdout; onnx: the step plan as ONNX graphs (DIR/<update>.onnx, DIR/plan.json)", "ts")
     .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
     .option("--plugin <path>", "load a loss-primitive plugin (repeatable)", collect, [] as string[])
     .option("--runtime-import <specifier>", "module the trainer imports the runtime from", "ganc/runtime")
     .action(async (spec, o) => {
       const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
-      if (o.emit !== "ts" && o.emit !== "step-ir") {
-        process.stderr.write(`error: --emit takes ts or step-ir, got ${JSON.stringify(o.emit)}\n`);
+      if (o.emit !== "ts" && o.emit !== "step-ir" && o.emit !== "onnx") {
+        process.stderr.write(`error: --emit takes ts, step-ir or onnx, got ${JSON.stringify(o.emit)}\n`);
         process.exitCode = 2;
         return;
       }
@@ -124,6 +149,20 @@ export function registerCompile(program: Command): void {
         return;
       }
       const outDir = o.out;
+      if (o.emit === "onnx") {
+        let w: Awaited<ReturnType<typeof writeOnnxPlan>>;
+        try {
+          w = await writeOnnxPlan(spec, outDir, { overrides: o.set, plugins: o.plugin, color });
+        } catch (e) {
+          process.stderr.write(`error: cannot write the ONNX graphs into ${outDir}: ${(e as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        process.stderr.write(w.messages);
+        if (w.ok) process.stdout.write(w.value.join("\n") + "\n");
+        else process.exitCode = w.exitCode;
+        return;
+      }
       const r = await compileSpec(spec, { overrides: o.set, plugins: o.plugin, runtimeImport: o.runtimeImport, color });
       process.stderr.write(r.messages);
       if (!r.ok) {

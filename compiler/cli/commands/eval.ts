@@ -2,11 +2,11 @@
 // spec's evaluate metrics (table on stdout, or JSON {step, metrics, files}).
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
-import { BACKENDS } from "./train.ts";
+import { TFJS_BACKENDS } from "./train.ts";
 
 export async function runEval(
   runDir: string,
-  o: { json?: boolean; backend: (typeof BACKENDS)[number] },
+  o: { json?: boolean; backend: (typeof TFJS_BACKENDS)[number] },
   io: { out: (s: string) => void; err: (s: string) => void },
 ): Promise<number> {
   const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
@@ -31,7 +31,7 @@ export function registerEval(program: Command): void {
     .description("run the spec's evaluate metrics on a trained run (latest checkpoint)")
     .argument("<rundir>", "run directory written by ganc train")
     .option("--json", "print JSON instead of a table")
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
       process.exitCode = await runEval(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     });

@@ -3,14 +3,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
-import { BACKENDS, parsePositiveInt } from "./train.ts";
+import { TFJS_BACKENDS, parsePositiveInt } from "./train.ts";
 
 export interface SampleCliOptions {
   n: number;
   output?: string;
   component?: number;
   csv?: boolean;
-  backend: (typeof BACKENDS)[number];
+  backend: (typeof TFJS_BACKENDS)[number];
 }
 
 export async function runSample(runDir: string, o: SampleCliOptions, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
@@ -83,7 +83,7 @@ export function registerSample(program: Command): void {
     .option("-o, --output <file>", "output file (default RUNDIR/samples/sample-step-<n>.png; CSV: stdout)")
     .option("--component <k>", "draw from one mixture component only", parsePositiveInt)
     .option("--csv", "write CSV instead of a PNG")
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
       process.exitCode = await runSample(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     });

@@ -7,9 +7,13 @@ import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { collect, compileSpec, parseSet, RUNTIME_INDEX } from "./compile.ts";
+import { basename } from "node:path";
+import { collect, compileSpec, parseSet, RUNTIME_INDEX, writeOnnxPlan } from "./compile.ts";
 
-export const BACKENDS = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
+/** tfjs backends: the reference trainer, and (for now) evaluation, sampling and assignment */
+export const TFJS_BACKENDS = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
+/** training backends: `ort` runs the compiled step graphs on onnxruntime-node */
+export const BACKENDS = ["ort", ...TFJS_BACKENDS] as const;
 
 export function parsePositiveInt(v: string): number {
   const n = Number(v);
@@ -34,6 +38,8 @@ export interface TrainCliOptions {
   initFrom?: string;
   eval: boolean;
   quiet?: boolean;
+  /** backend ort: intra-op threads */
+  threads?: number;
 }
 
 interface Io {
@@ -71,7 +77,16 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         io.err(`error: ${runDir} is not a ganc run directory (no trainer.ts / spec.gan)\n`);
         return 2;
       }
-      baseDir = readRunConfig(runDir).specDir;
+      const config = readRunConfig(runDir);
+      baseDir = config.specDir;
+      // a run started on a tfjs backend gets its graphs when it first resumes on ort
+      if (o.backend === "ort" && !existsSync(join(runDir, "graphs", "plan.json"))) {
+        const w = await writeOnnxPlan(join(runDir, "spec.gan"), join(runDir, "graphs"), {
+          overrides: config.overrides, plugins: config.plugins, specFile: basename(config.specPath),
+        });
+        io.err(w.messages);
+        if (!w.ok) return w.exitCode;
+      }
     } else {
       const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
       const c = await compileSpec(spec!, { overrides: o.set, plugins: o.plugin, runtimeImport: RUNTIME_INDEX, color });
@@ -84,6 +99,15 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         return 2;
       }
       baseDir = dirname(resolve(spec!));
+      if (o.backend === "ort") {
+        // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
+        const w = await writeOnnxPlan(spec!, join(runDir, "graphs"), { overrides: o.set, plugins: o.plugin, color });
+        io.err(w.messages);
+        if (!w.ok) {
+          io.err("the tfjs trainer runs every spec: add --backend wasm\n");
+          return w.exitCode;
+        }
+      }
       writeRunFiles(runDir, {
         specText: c.specText,
         trainerTs: c.ts,
@@ -102,6 +126,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       resume: Boolean(o.resume),
       initFrom: o.initFrom,
       quiet: o.quiet,
+      threads: o.threads,
       evaluate: o.eval,
       baseDir,
     });
@@ -129,7 +154,12 @@ export function registerTrain(program: Command): void {
     .description("compile a spec and train it into a run directory (or continue one with --resume)")
     .argument("[spec]", "spec file (not with --resume)")
     .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("wasm" as const))
+    .addOption(
+      new Option("--backend <name>", "ort: the compiled step graphs on onnxruntime (CPU); the tfjs backends run the reference trainer")
+        .choices(BACKENDS)
+        .default("wasm" as const),
+    )
+    .option("--threads <n>", "backend ort: intra-op threads (default 1)", parsePositiveInt)
     .option("--steps <n>", "train to this many steps (with --resume: raises the target)", parsePositiveInt)
     .option("--epochs <n>", "train for this many epochs", parsePositiveInt)
     .option("--seed <n>", "random seed (default: the spec's)", parsePositiveInt)

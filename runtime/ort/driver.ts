@@ -1,0 +1,282 @@
+// The onnxruntime driver: runs a compiled step plan (runtime/ort/plan.ts, written by compiler/emit/ort-plan.ts) in
+// place of the tfjs trainer's trainStep. One session per update, created once. Parameters, optimizer slots and
+// moving statistics live here between steps, in two preallocated buffer sets per updated tensor: a graph reads the
+// current set and writes the spare one (passed as `fetches`, so ORT allocates nothing), then the two swap ("ping-
+// pong"; an input never aliases an output). The tfjs program keeps the model for everything else (evaluation,
+// sampling, checkpoints): `flush()` writes the driver's values into its store and optimizers, and the harness
+// calls it before reading them. Minibatches come from the program's batcher and noise from the run's RNG in the
+// tfjs trainer's order (noise.ts), so a step here consumes the same streams as a step there and runs resume and
+// switch backends bit-exactly at checkpoints.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type * as Ort from "onnxruntime-node";
+import type { Program } from "../program.ts";
+import type { NamedArrays, Rng } from "../types.ts";
+import { GancRuntimeError } from "../errors.ts";
+import { checkFinite } from "../ops.ts";
+import { hyperValuesOf } from "../optim/hyper.ts";
+import { project, type ProjectionKind } from "../optim/project.ts";
+import { NoiseSource } from "./noise.ts";
+import { PLAN_FILE, PLAN_VERSION, type OrtPlan, type PlanDType, type PlanInput, type PlanUpdate } from "./plan.ts";
+import { createSession, loadOrt, ortVersion, type OrtModule } from "./session.ts";
+
+type Buf = Float32Array | Int32Array | Uint8Array;
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const ORT_TYPE: Record<PlanDType, "float32" | "int32" | "bool"> = { f32: "float32", i32: "int32", bool: "bool" };
+const alloc = (d: PlanDType, n: number): Buf => (d === "f32" ? new Float32Array(n) : d === "i32" ? new Int32Array(n) : new Uint8Array(n));
+
+/** an optimizer slot input of update `u` ("d_step/m/3") -> its key in the tfjs optimizer's state ("m/3") */
+const slotKey = (u: string, name: string): string | null => {
+  const m = /^(.*)\/(m|v|buf|sq)\/(\d+)$/.exec(name);
+  return m && m[1] === u ? `${m[2]}/${m[3]}` : null;
+};
+
+export interface OrtStepper {
+  /** every update due at `step`, as Program.trainStep */
+  trainStep(step: number): Promise<Record<string, number>>;
+  /** write parameters, moving statistics and optimizer states into the tfjs program */
+  flush(): Promise<void>;
+  /** what ran: "onnxruntime-node 1.30.0, cpu, 1 thread" */
+  readonly description: string;
+  release(): Promise<void>;
+}
+
+export interface AttachOptions {
+  threads?: number;
+}
+
+export function readOrtPlan(dir: string): OrtPlan {
+  let plan: OrtPlan;
+  try {
+    plan = JSON.parse(readFileSync(join(dir, PLAN_FILE), "utf8")) as OrtPlan;
+  } catch (e) {
+    throw new GancRuntimeError(`cannot read the step plan ${join(dir, PLAN_FILE)}: ${(e as Error).message.split("\n")[0]}`, {
+      code: "ort-plan",
+      hint: "`ganc train --backend ort` writes it into the run directory's graphs/ folder",
+    });
+  }
+  if (plan.version !== PLAN_VERSION)
+    throw new GancRuntimeError(`step plan ${join(dir, PLAN_FILE)} has version ${plan.version}; this ganc reads version ${PLAN_VERSION}`, {
+      code: "ort-plan",
+      hint: "delete the graphs/ folder: `ganc train --resume` writes it again from the run's spec",
+    });
+  return plan;
+}
+
+interface Slot {
+  /** the tensor graphs read now, and the one the next update of it writes */
+  cur: Ort.Tensor;
+  spare: Ort.Tensor;
+  dtype: PlanDType;
+  shape: number[];
+}
+
+interface Update {
+  p: PlanUpdate;
+  session: Ort.InferenceSession;
+  noise: NoiseSource;
+  /** applications so far (the tfjs optimizer's `t`) */
+  t: number;
+  /** the tfjs optimizer's state when attached (keys the graph does not update are written back as they were) */
+  optState: NamedArrays;
+  lossOut: string;
+  lossBuf: Float32Array;
+  lossTensor: Ort.Tensor;
+  hyper: Map<string, { buf: Float32Array; tensor: Ort.Tensor }>;
+}
+
+/** Build the sessions and load the program's current values (call after restore / warm start). */
+export async function attachOrt(program: Program, planDir: string, rng: Rng, o: AttachOptions = {}): Promise<OrtStepper> {
+  const plan = readOrtPlan(planDir);
+  if (plan.model !== program.meta.model)
+    throw new GancRuntimeError(`step plan in ${planDir} is for model "${plan.model}", not "${program.meta.model}"`, { code: "ort-plan" });
+  if (plan.batch !== program.batcher.batchSize)
+    throw new GancRuntimeError(`step plan in ${planDir} was compiled for batch ${plan.batch}, the trainer uses ${program.batcher.batchSize}`, { code: "ort-plan" });
+  const ort: OrtModule = await loadOrt();
+  const threads = Math.max(1, o.threads ?? 1);
+  const slots = new Map<string, Slot>();
+  const storeNames = new Set([...program.store.names(), ...program.store.stateNames()]);
+
+  const updates: Update[] = [];
+  for (const p of plan.updates) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(planDir, p.file));
+    } catch (e) {
+      throw new GancRuntimeError(`cannot read graph ${join(planDir, p.file)}: ${(e as Error).message.split("\n")[0]}`, { code: "ort-plan" });
+    }
+    const session = await createSession(ort, bytes, { threads });
+    const opt = program.optimizers[p.update];
+    if (!opt) throw new GancRuntimeError(`step plan update ${p.update} has no optimizer in the trainer`, { code: "ort-plan" });
+    const optState = await opt.getState();
+    const t = Number(optState.t?.data[0] ?? 0);
+    const hyper = new Map<string, { buf: Float32Array; tensor: Ort.Tensor }>();
+    for (const i of p.inputs) {
+      if (i.kind === "hyper") {
+        const buf = new Float32Array(1);
+        hyper.set(i.name, { buf, tensor: new ort.Tensor("float32", buf, i.shape) });
+        continue;
+      }
+      if (i.kind !== "param" && i.kind !== "state") continue;
+      if (slots.has(i.name)) continue;
+      const n = size(i.shape);
+      const a = alloc(i.dtype, n), b = alloc(i.dtype, n);
+      const key = slotKey(p.update, i.name);
+      if (key !== null) {
+        const s = optState[key];
+        if (s) {
+          if (s.data.length !== n) throw new GancRuntimeError(`optimizer state ${p.update} ${key}: ${s.data.length} values, the graph wants [${i.shape}]`, { code: "optim-state" });
+          a.set(s.data);
+        }
+      } else if (storeNames.has(i.name)) {
+        const v = program.store.get(i.name);
+        if (v.size !== n) throw new GancRuntimeError(`${i.name}: the store holds shape [${v.shape}], the graph wants [${i.shape}]`, { code: "ort-plan" });
+        a.set((await v.data()) as Float32Array);
+      } else throw new GancRuntimeError(`graph input ${i.name} of update ${p.update} is neither a store tensor nor an optimizer slot`, { code: "ort-plan" });
+      slots.set(i.name, { cur: new ort.Tensor(ORT_TYPE[i.dtype], a, i.shape), spare: new ort.Tensor(ORT_TYPE[i.dtype], b, i.shape), dtype: i.dtype, shape: i.shape });
+    }
+    const lossName = `loss:${p.loss}`;
+    const lossOut = p.outputs.find((x) => x.name === lossName)?.onnx;
+    if (!lossOut) throw new GancRuntimeError(`graph of update ${p.update} does not output ${lossName}`, { code: "ort-plan" });
+    const lossBuf = new Float32Array(1);
+    updates.push({
+      p, session, noise: new NoiseSource(plan.latents, p.inputs, plan.batch), t, optState, lossOut, lossBuf,
+      lossTensor: new ort.Tensor("float32", lossBuf, []), hyper,
+    });
+  }
+  for (const u of updates)
+    for (const out of u.p.outputs)
+      if (out.role === "update" && !slots.has(out.name))
+        throw new GancRuntimeError(`update output ${out.name} of ${u.p.update} has no matching input`, { code: "ort-plan" });
+
+  const read = (name: string): Float32Array => {
+    const s = slots.get(name);
+    if (s) return s.cur.data as Float32Array;
+    return program.store.get(name).dataSync() as Float32Array;
+  };
+
+  const feedsOf = (u: Update, batch: Map<string, Buf>, noise: Map<string, Buf>): Record<string, Ort.Tensor> => {
+    const feeds: Record<string, Ort.Tensor> = {};
+    const hv = hyperValuesOf(u.p.update, u.p.optimizer, u.t + 1);
+    for (const i of u.p.inputs) {
+      switch (i.kind) {
+        case "param":
+        case "state":
+          feeds[i.onnx] = slots.get(i.name)!.cur;
+          break;
+        case "hyper": {
+          const h = u.hyper.get(i.name)!;
+          const v = hv[i.name];
+          if (v === undefined) throw new GancRuntimeError(`no host value for hyper input ${i.name}`, { code: "internal" });
+          h.buf[0] = v;
+          feeds[i.onnx] = h.tensor;
+          break;
+        }
+        case "data":
+        case "noise": {
+          const src = (i.kind === "data" ? batch : noise).get(i.name);
+          if (!src) throw new GancRuntimeError(`no host value for graph input ${i.name} of update ${u.p.update}`, { code: "internal" });
+          feeds[i.onnx] = new ort.Tensor(ORT_TYPE[i.dtype], asDtype(src, i), i.shape);
+          break;
+        }
+      }
+    }
+    return feeds;
+  };
+
+  /** run one application of `u`; its updated tensors land in the spare buffers (not swapped yet) */
+  const run = async (u: Update, feeds: Record<string, Ort.Tensor>, step: number): Promise<number> => {
+    const fetches: Record<string, Ort.Tensor> = { [u.lossOut]: u.lossTensor };
+    for (const out of u.p.outputs) if (out.role === "update") fetches[out.onnx] = slots.get(out.name)!.spare;
+    await u.session.run(feeds, fetches);
+    return checkFinite(u.lossBuf[0]!, u.p.loss, u.p.lossLine, step);
+  };
+
+  const swap = async (u: Update) => {
+    for (const out of u.p.outputs) {
+      if (out.role !== "update") continue;
+      const s = slots.get(out.name)!;
+      [s.cur, s.spare] = [s.spare, s.cur];
+    }
+    u.t++;
+    // projections (weights `constrain ...`) are host ops on the tfjs variable, so there is one implementation
+    for (const pr of u.p.project) {
+      const s = slots.get(pr.name);
+      if (!s) continue;
+      const v = program.store.get(pr.name);
+      v.assign(tf.tensor(s.cur.data as Float32Array, s.shape, "float32"));
+      await project(pr.kind as ProjectionKind, v, pr.args);
+      (s.cur.data as Float32Array).set((await v.data()) as Float32Array);
+    }
+  };
+
+  const batchArrays = (): Map<string, Buf> => {
+    const cols = program.batcher.nextArrays();
+    return new Map(plan.data.map((d) => [`data:${d.name}`, cols[d.column]!]));
+  };
+
+  const trainStep = async (step: number): Promise<Record<string, number>> => {
+    const batch = batchArrays();
+    const losses: Record<string, number> = {};
+    if (plan.schedule === "alternating") {
+      for (const u of updates) {
+        if (step % u.p.every !== 0) continue;
+        for (let r = 0; r < u.p.repeat; r++) {
+          const noise = u.noise.draw(rng, read);
+          losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
+          await swap(u);
+        }
+      }
+      return losses;
+    }
+    // simultaneous: every due update at the same parameters and the same draws (the stream rewound per update,
+    // as the tfjs trainer rewinds it per loss), then all of them applied
+    const start = rng.getState();
+    const due = updates.filter((u) => step % u.p.every === 0);
+    for (const u of due) {
+      rng.setState(start);
+      const noise = u.noise.draw(rng, read);
+      losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
+    }
+    for (const u of due) await swap(u);
+    return losses;
+  };
+
+  const flush = async () => {
+    for (const [name, s] of slots) {
+      if (!storeNames.has(name)) continue;
+      const v = program.store.get(name);
+      const t = tf.tensor(Float32Array.from(s.cur.data as Float32Array), s.shape, "float32");
+      v.assign(t);
+      t.dispose();
+    }
+    for (const u of updates) {
+      const st: NamedArrays = { ...u.optState, t: { shape: [], dtype: "int32", data: [u.t] } };
+      for (const i of u.p.inputs) {
+        const key = i.kind === "state" ? slotKey(u.p.update, i.name) : null;
+        if (key === null) continue;
+        st[key] = { shape: i.shape.slice(), dtype: "float32", data: Array.from(slots.get(i.name)!.cur.data as Float32Array) };
+      }
+      u.optState = st;
+      program.optimizers[u.p.update]!.setState(st);
+    }
+  };
+
+  return {
+    trainStep,
+    flush,
+    description: `onnxruntime-node ${ortVersion(ort)}, cpu, ${threads} thread${threads > 1 ? "s" : ""}`,
+    async release() {
+      for (const u of updates) await u.session.release();
+    },
+  };
+}
+
+/** a host array in the graph input's dtype (int label columns arrive as float32 from some sources) */
+function asDtype(a: Buf, i: PlanInput): Buf {
+  if (i.dtype === "f32") return a instanceof Float32Array ? a : Float32Array.from(a);
+  if (i.dtype === "i32") return a instanceof Int32Array ? a : Int32Array.from(a);
+  return a instanceof Uint8Array ? a : Uint8Array.from(a);
+}
