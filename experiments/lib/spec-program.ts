@@ -11,6 +11,7 @@ import { importTrainer } from "../../runtime/train/rundir.ts";
 import { trainRun, type TrainBackend, type TrainSummary } from "../../runtime/train/run.ts";
 import { initBackend } from "../../runtime/backend.ts";
 import { createRng } from "../../runtime/rng.ts";
+import { attachOrt, type OrtStepper } from "../../runtime/ort/driver.ts";
 
 /** Repository root (this file is experiments/lib/spec-program.ts). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -54,6 +55,16 @@ export async function makeProgram(module: ProgramModule, seed?: number): Promise
   const b = await initBackend("wasm");
   const rng = createRng(seed ?? module.meta.train.seed);
   return module.createProgram({ rng, baseDir: join(REPO, "specs"), backend: b.name });
+}
+
+/** A fresh program (as makeProgram) with the onnxruntime driver attached: drive `stepper.trainStep` by hand and
+ * `await stepper.flush()` before reading the program's store, sampling or scoring (compile with `graphs`). */
+export async function makeOrtProgram(c: Compiled, seed?: number): Promise<{ program: Program; stepper: OrtStepper }> {
+  const rng = createRng(seed ?? c.module.meta.train.seed);
+  const b = await initBackend("wasm");
+  const program = await c.module.createProgram({ rng, baseDir: join(REPO, "specs"), backend: b.name });
+  const stepper = await attachOrt(program, join(c.dir, "graphs"), rng);
+  return { program, stepper };
 }
 
 export interface TrainSpecOptions {
