@@ -40,6 +40,8 @@ export interface OrtStepper {
   flush(): Promise<void>;
   /** what ran: "onnxruntime-node 1.30.0, cpu, 1 thread" */
   readonly description: string;
+  /** session.run calls and the wall ms spent inside them (the rest of a step is host work: feeds, RNG, batches) */
+  readonly stats: { runs: number; runMs: number };
   release(): Promise<void>;
 }
 
@@ -151,6 +153,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
       if (out.role === "update" && !slots.has(out.name))
         throw new GancRuntimeError(`update output ${out.name} of ${u.p.update} has no matching input`, { code: "ort-plan" });
 
+  const stats = { runs: 0, runMs: 0 };
   const read = (name: string): Float32Array => {
     const s = slots.get(name);
     if (s) return s.cur.data as Float32Array;
@@ -190,7 +193,10 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
   const run = async (u: Update, feeds: Record<string, Ort.Tensor>, step: number): Promise<number> => {
     const fetches: Record<string, Ort.Tensor> = { [u.lossOut]: u.lossTensor };
     for (const out of u.p.outputs) if (out.role === "update") fetches[out.onnx] = slots.get(out.name)!.spare;
+    const t0 = performance.now();
     await u.session.run(feeds, fetches);
+    stats.runMs += performance.now() - t0;
+    stats.runs++;
     return checkFinite(u.lossBuf[0]!, u.p.loss, u.p.lossLine, step);
   };
 
@@ -267,6 +273,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
   return {
     trainStep,
     flush,
+    stats,
     description: `onnxruntime-node ${ortVersion(ort)}, cpu, ${threads} thread${threads > 1 ? "s" : ""}`,
     async release() {
       for (const u of updates) await u.session.release();
