@@ -29,6 +29,8 @@ export interface TrainOptions {
   /** backend ort: the step plan's folder (default RUNDIR/graphs) and intra-op threads (default 1) */
   graphsDir?: string;
   threads?: number;
+  /** why the backend is what it is (the CLI's default falling back from ort), for summary.json */
+  backendNote?: string;
   /** total target steps (overrides the spec); with resume, raises the target */
   steps?: number;
   epochs?: number;
@@ -259,7 +261,9 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   }
   const backend = stepper
     ? { name: "ort", note: `${stepper.description}; evaluation and sampling on tfjs ${tfBackend.name}` }
-    : tfBackend;
+    : o.backendNote
+      ? { name: tfBackend.name, note: [o.backendNote, tfBackend.note].filter(Boolean).join("; ") }
+      : tfBackend;
   // drop what an interrupted process logged after its last checkpoint (everything, when there is none)
   if (o.resume) {
     truncateJsonl(metricsPath, step);

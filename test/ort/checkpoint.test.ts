@@ -3,7 +3,7 @@
 // round, ending within float32 round-off of a run on one backend), and `ganc train --backend ort` /
 // `ganc compile --emit onnx` write the graphs; a spec the step IR does not lower is E0797 with no run directory.
 import { describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,12 +69,8 @@ describe("backend ort: resume and checkpoints", async () => {
 
 describe("CLI with backend ort", () => {
   const ganc = (...args: string[]) => {
-    try {
-      return { code: 0, out: execFileSync(process.execPath, [join(REPO, "bin/ganc.js"), ...args], { cwd: REPO, encoding: "utf8", stdio: "pipe", env: { ...process.env, NO_COLOR: "1" } }), err: "" };
-    } catch (e) {
-      const x = e as { status: number; stdout: string; stderr: string };
-      return { code: x.status, out: x.stdout, err: x.stderr };
-    }
+    const r = spawnSync(process.execPath, [join(REPO, "bin/ganc.js"), ...args], { cwd: REPO, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    return { code: r.status, out: r.stdout, err: r.stderr };
   };
 
   it("ganc train --backend ort writes graphs/ and trains; --resume on wasm continues it", () => {
@@ -95,7 +91,7 @@ describe("CLI with backend ort", () => {
 
   it("a wasm run resumed on ort gets its graphs from the run's spec.gan, named after the original file", () => {
     const run = join(tmp("cli2"), "run");
-    expect(ganc("train", "specs/vanilla_gan.gan", "--steps", "10", "--no-eval", "-q", "--out", run).code).toBe(0);
+    expect(ganc("train", "specs/vanilla_gan.gan", "--backend", "wasm", "--steps", "10", "--no-eval", "-q", "--out", run).code).toBe(0);
     expect(existsSync(join(run, "graphs"))).toBe(false);
     const b = ganc("train", "--resume", run, "--backend", "ort", "--steps", "20", "--no-eval", "-q");
     expect(b.code, b.err).toBe(0);
@@ -120,5 +116,17 @@ describe("CLI with backend ort", () => {
     expect(r.err).toMatch(/\^/);
     expect(r.err).toMatch(/--backend wasm/);
     expect(existsSync(run)).toBe(false);
+  });
+
+  it("the default backend is ort; for a spec it cannot lower it notes E0797 and trains on wasm", () => {
+    const d = tmp("default");
+    const a = ganc("train", "specs/vanilla_gan.gan", "--steps", "5", "--no-eval", "-q", "--out", join(d, "a"));
+    expect(a.code, a.err).toBe(0);
+    expect(a.out).toMatch(/backend ort\)/);
+    const b = ganc("train", "examples/plugins/mmd_ring.gan", "--steps", "5", "--no-eval", "--out", join(d, "b"));
+    expect(b.code, b.err).toBe(0);
+    expect(b.err).toMatch(/note\[E0797\]: plugin loss mmd2_rbf is not lowered/);
+    expect(b.out).toMatch(/backend wasm\)/);
+    expect(JSON.parse(readFileSync(join(d, "b/summary.json"), "utf8")).backend_note).toMatch(/E0797/);
   });
 });

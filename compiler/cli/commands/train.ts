@@ -29,7 +29,8 @@ function stamp(d = new Date()): string {
 export interface TrainCliOptions {
   set: Record<string, string>;
   plugin: string[];
-  backend: (typeof BACKENDS)[number];
+  /** undefined: the default, `ort`, falling back (with a note) to wasm for a spec the step IR does not lower yet */
+  backend?: (typeof BACKENDS)[number];
   steps?: number;
   epochs?: number;
   seed?: number;
@@ -69,6 +70,14 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   const { importTrainer, readRunConfig, writeRunFiles } = await import("../../../runtime/train/rundir.ts");
   const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
   let runDir: string;
+  // an explicit --backend ort is an error for what the step IR does not lower; the default says so and uses wasm
+  let backend = o.backend ?? "ort";
+  let backendNote: string | undefined;
+  const fallBack = (messages: string) => {
+    backend = "wasm";
+    backendNote = "the step IR does not lower this spec yet (E0797 above), so it trains on the tfjs trainer (wasm); --backend ort makes this an error";
+    if (!o.quiet) io.err(messages.replace(/^error\[E0797\]/m, "note[E0797]").replace(/\n1 error\n?$/, "\n"));
+  };
   try {
     let baseDir: string;
     if (o.resume) {
@@ -80,12 +89,15 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       const config = readRunConfig(runDir);
       baseDir = config.specDir;
       // a run started on a tfjs backend gets its graphs when it first resumes on ort
-      if (o.backend === "ort" && !existsSync(join(runDir, "graphs", "plan.json"))) {
+      if (backend === "ort" && !existsSync(join(runDir, "graphs", "plan.json"))) {
         const w = await writeOnnxPlan(join(runDir, "spec.gan"), join(runDir, "graphs"), {
           overrides: config.overrides, plugins: config.plugins, specFile: basename(config.specPath),
         });
-        io.err(w.messages);
-        if (!w.ok) return w.exitCode;
+        if (!w.ok && o.backend === undefined) fallBack(w.messages);
+        else {
+          io.err(w.messages);
+          if (!w.ok) return w.exitCode;
+        }
       }
     } else {
       const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
@@ -99,13 +111,16 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         return 2;
       }
       baseDir = dirname(resolve(spec!));
-      if (o.backend === "ort") {
+      if (backend === "ort") {
         // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
         const w = await writeOnnxPlan(spec!, join(runDir, "graphs"), { overrides: o.set, plugins: o.plugin, color });
-        io.err(w.messages);
-        if (!w.ok) {
-          io.err("the tfjs trainer runs every spec: add --backend wasm\n");
-          return w.exitCode;
+        if (!w.ok && o.backend === undefined) fallBack(w.messages);
+        else {
+          io.err(w.messages);
+          if (!w.ok) {
+            io.err("the tfjs trainer runs every spec: add --backend wasm\n");
+            return w.exitCode;
+          }
         }
       }
       writeRunFiles(runDir, {
@@ -119,7 +134,8 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
     const summary = await trainRun({
       module,
       runDir,
-      backend: o.backend,
+      backend,
+      backendNote,
       steps: o.steps,
       epochs: o.epochs,
       seed: o.seed,
@@ -155,9 +171,8 @@ export function registerTrain(program: Command): void {
     .argument("[spec]", "spec file (not with --resume)")
     .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
     .addOption(
-      new Option("--backend <name>", "ort: the compiled step graphs on onnxruntime (CPU); the tfjs backends run the reference trainer")
-        .choices(BACKENDS)
-        .default("wasm" as const),
+      new Option("--backend <name>", "ort (default): the compiled step graphs on onnxruntime (CPU); the tfjs backends run the reference trainer")
+        .choices(BACKENDS),
     )
     .option("--threads <n>", "backend ort: intra-op threads (default 1)", parsePositiveInt)
     .option("--steps <n>", "train to this many steps (with --resume: raises the target)", parsePositiveInt)
