@@ -28,13 +28,15 @@ export interface SessionOptions {
 
 export async function createSession(ort: OrtModule, model: Uint8Array, o: SessionOptions = {}): Promise<Ort.InferenceSession> {
   const threads = Math.max(1, o.threads ?? 1);
+  const session: Record<string, unknown> = {};
+  if (threads > 1) session.intra_op = { allow_spinning: "0" };
   return ort.InferenceSession.create(model, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
-    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
+    ...(Object.keys(session).length ? { extra: { session } } : {}),
   });
 }
 
