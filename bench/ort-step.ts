@@ -7,7 +7,7 @@
 // Run: npx tsx bench/ort-step.ts [--seconds 2] [--rounds 3] [--only dense784,gm_gan] [--no-torch] [--no-wasm]
 //      [--json out.json]
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compileModule, makeOrtProgram, makeProgram } from "../experiments/lib/spec-program.ts";
 
@@ -55,14 +55,32 @@ async function timeSteps(step: (s: number) => Promise<unknown>): Promise<Timing 
   return { cpuMs: Math.min(...rounds.map((r) => r.cpuMs)), sps: Math.max(...rounds.map((r) => r.sps)), rounds: rounds.map((r) => r.cpuMs) };
 }
 
-function torchPeer(name: string): Timing | { error: string } {
-  const p = spawnSync("python3", [join(ROOT, "bench/step-peer.py"), "--seconds", String(SECONDS), "--rounds", String(ROUNDS), name], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
-  });
-  const m = /^(\S+) ([\d.]+) ([\d.]+)/m.exec(p.stdout ?? "");
-  if (p.status !== 0 || !m) return { error: ((p.stderr || p.error?.message || "no output").trim().split("\n").pop() ?? "").slice(0, 160) };
-  return { sps: Number(m[2]), cpuMs: Number(m[3]) };
+const PY = "/usr/bin/python3"; // Debian's, with python3-torch
+const PIN = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+
+/** The PyTorch peer of a workload: bench/step-peer.py when it has the workload, else the older scripts
+ * (bench/train-step.py: vanilla_ring, gat_gmm; bench/dense-step.py: dense784, which reports wall steps/s only:
+ * one thread on an otherwise idle core, so 1000 / steps/s is its CPU ms). Threads pinned before torch loads. */
+function torchPeer(name: string): (Timing & { note?: string }) | { error: string } {
+  const run = (args: string[]) => spawnSync(PY, args, { encoding: "utf8", env: { ...process.env, ...PIN } });
+  const fail = (p: ReturnType<typeof run>) => ({ error: ((p.stderr || p.error?.message || "no output").trim().split("\n").pop() ?? "").slice(0, 160) });
+  if (existsSync(join(ROOT, "bench/step-peer.py"))) {
+    const p = run([join(ROOT, "bench/step-peer.py"), "--seconds", String(SECONDS), "--rounds", String(ROUNDS), name]);
+    const m = new RegExp(`^${name} ([\\d.]+) ([\\d.]+)`, "m").exec(p.stdout ?? "");
+    if (p.status === 0 && m) return { sps: Number(m[1]), cpuMs: Number(m[2]) };
+    if (!["vanilla_ring", "gat_gmm", "dense784"].includes(name)) return fail(p);
+  }
+  if (name === "vanilla_ring" || name === "gat_gmm") {
+    const p = run([join(ROOT, "bench/train-step.py"), "--seconds", String(SECONDS), "--rounds", String(ROUNDS), name]);
+    const m = new RegExp(`^${name} ([\\d.]+) ([\\d.]+)`, "m").exec(p.stdout ?? "");
+    return p.status === 0 && m ? { sps: Number(m[1]), cpuMs: Number(m[2]) } : fail(p);
+  }
+  if (name === "dense784") {
+    const p = run([join(ROOT, "bench/dense-step.py"), String(SECONDS * ROUNDS), "1"]);
+    const m = /steps_per_sec=([\d.]+)/.exec(p.stdout ?? "");
+    return p.status === 0 && m ? { sps: Number(m[1]), cpuMs: 1000 / Number(m[1]), note: "wall" } : fail(p);
+  }
+  return { error: "no PyTorch peer for this workload yet" };
 }
 
 const fmt = (t: Timing | { error: string } | null) => (t === null ? "-" : "error" in t ? "n/a" : t.cpuMs.toFixed(2));
