@@ -1,6 +1,6 @@
-// Backend selection. wasm is the embedded default (its .wasm binaries ship in node_modules, so it works offline);
-// webgpu needs a Dawn adapter from the `webgpu` npm package; tensorflow needs tfjs-node(-gpu), which we never
-// depend on (its install downloads libtensorflow) but use when the user installed it.
+// tfjs backend selection: the reference trainer, evaluation and sampling (training defaults to ort, runtime/ort/).
+// wasm's .wasm binaries ship in node_modules, so it works offline; webgpu needs a Dawn adapter from the `webgpu`
+// npm package; tensorflow needs tfjs-node(-gpu), which we never depend on (its install downloads libtensorflow) but use when the user installed it.
 import * as tf from "@tensorflow/tfjs";
 import { GancRuntimeError } from "./errors.ts";
 
@@ -91,7 +91,7 @@ export async function initBackend(name: BackendName): Promise<{ name: string; no
       } catch {
         throw new GancRuntimeError("backend tensorflow is not available: @tensorflow/tfjs-node is not installed (ganc does not depend on it: its install downloads libtensorflow)", {
           code: "backend-no-tensorflow",
-          hint: "use --backend wasm (the embedded CPU default), or `npm install @tensorflow/tfjs-node` where libtensorflow can be downloaded",
+          hint: "use --backend ort (the default) or --backend wasm (the embedded tfjs CPU backend), or `npm install @tensorflow/tfjs-node` where libtensorflow can be downloaded",
         });
       }
     case "auto": {
