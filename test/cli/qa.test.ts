@@ -49,8 +49,8 @@ describe("data errors are user errors (exit 1 with the hint), also for run dirs 
     expect(o.err).toMatch(/csv: file not found: .*nope\.csv/);
     expect(o.err).toMatch(/hint: path is relative to/);
     expect(o.err).not.toMatch(/internal error/);
-    // the run dir declares ESM so tsx does not load trainer.ts as CommonJS with a second runtime copy
-    expect(JSON.parse(readFileSync(join(spec, "../run/package.json"), "utf8")).type).toBe("module");
+    // a run that fails before its first checkpoint leaves no half-written run directory (issue 18)
+    expect(existsSync(join(spec, "../run"))).toBe(false);
   });
 
   it("non-numeric CSV cell", async () => {
@@ -76,6 +76,8 @@ describe("data errors are user errors (exit 1 with the hint), also for run dirs 
     expect(await runTrain(spec, opts({ out: join(spec, "../run") }), i)).toBe(0);
     const trainer = readFileSync(join(spec, "../run/trainer.ts"), "utf8");
     expect(trainer).not.toMatch(/header: true/);
+    // the run dir declares ESM so tsx does not load trainer.ts as CommonJS with a second runtime copy
+    expect(JSON.parse(readFileSync(join(spec, "../run/package.json"), "utf8")).type).toBe("module");
     expect(o.out).toMatch(/completed 4\/4 steps/);
   });
 });

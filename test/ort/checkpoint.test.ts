@@ -118,6 +118,14 @@ describe("CLI with backend ort", () => {
     expect(existsSync(run)).toBe(false);
   });
 
+  it("a backend that does not load leaves no run directory behind", () => {
+    const run = join(tmp("nobackend"), "run");
+    const r = ganc("train", "specs/vanilla_gan.gan", "--backend", "tensorflow", "--steps", "2", "--out", run);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/backend tensorflow is not available/);
+    expect(existsSync(run)).toBe(false);
+  });
+
   it("the default backend is ort; for a spec it cannot lower it notes E0797 and trains on wasm", () => {
     const d = tmp("default");
     const a = ganc("train", "specs/vanilla_gan.gan", "--steps", "5", "--no-eval", "-q", "--out", join(d, "a"));

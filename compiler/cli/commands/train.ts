@@ -5,9 +5,8 @@
 // 3 training stopped on a NaN/Inf loss, 130 interrupted (Ctrl-C; a checkpoint was written).
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { basename } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { collect, compileSpec, parseSet, RUNTIME_INDEX, writeOnnxPlan } from "./compile.ts";
 
 /** tfjs backends: the reference trainer, and (for now) evaluation, sampling and assignment */
@@ -69,7 +68,9 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   const { trainRun, TrainFailure } = await import("../../../runtime/train/run.ts");
   const { importTrainer, readRunConfig, writeRunFiles } = await import("../../../runtime/train/rundir.ts");
   const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
-  let runDir: string;
+  let runDir: string | undefined;
+  /** a run directory this command created: removed again when the run fails before its first checkpoint */
+  let created = false;
   // an explicit --backend ort is an error for what the step IR does not lower; the default says so and uses wasm
   let backend = o.backend ?? "ort";
   let backendNote: string | undefined;
@@ -111,6 +112,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         return 2;
       }
       baseDir = dirname(resolve(spec!));
+      created = !existsSync(runDir);
       if (backend === "ort") {
         // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
         const w = await writeOnnxPlan(spec!, join(runDir, "graphs"), { overrides: o.set, plugins: o.plugin, color });
@@ -160,6 +162,15 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   } catch (e) {
     io.err(formatError(e));
     if (e instanceof TrainFailure) return e.exitCode;
+    // a backend that does not load or data that does not read: leave no half-written run directory behind
+    if (created && runDir !== undefined && existsSync(runDir) && !existsSync(join(runDir, "checkpoints", "latest"))) {
+      try {
+        rmSync(runDir, { recursive: true, force: true });
+        io.err(`(removed the unfinished run directory ${runDir})\n`);
+      } catch {
+        /* nothing was created there after all (a path through a file), or it is not ours to remove */
+      }
+    }
     return isUserError(e) ? 1 : 70;
   }
 }
