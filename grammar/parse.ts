@@ -3,7 +3,7 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF, tokenMatcher } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import { getParser, NestingTooDeep } from "./parser.ts";
-import type { Comment, Spec } from "./ast.ts";
+import type { Comment, Expr, Item, Spec } from "./ast.ts";
 import { diagnostic, type Diagnostic, type Position, type Span } from "../compiler/diagnostics/diagnostic.ts";
 
 export interface ParseResult {
@@ -178,13 +178,96 @@ function parseUnsafe(text: string, file: string): ParseResult {
     diagnostics.push(diagnostic(code, atEof ? e.message.replace(/found end of input$/, "found end of input") : e.message, span, { hints }));
   }
   for (const x of parser.extraErrors) diagnostics.push(diagnostic(x.code, x.message, x.span, { hints: x.hints }));
+  // Flat chains (`a + b + ...`, `x |> f |> ...`, `x.a.b...`) are parsed by loops into left-deep trees that every
+  // later phase walks recursively: cap the height of each declaration's syntax tree (E0111); an item that is too
+  // deep is dropped, so no later walk ever sees it.
+  const kept: Item[] = [];
+  for (const it of items ?? []) {
+    const deep = tooDeep(it);
+    if (deep === null) {
+      kept.push(it);
+      continue;
+    }
+    diagnostics.push(
+      diagnostic("E0111", `expression too long: more than ${MAX_EXPR_HEIGHT} levels deep`, deep, {
+        hints: [
+          `each operand of a flat chain (\`a + b + ...\`) and each stage of a pipeline (\`x |> f |> ...\`) is a level`,
+          "split the expression with `let` bindings, or use a layer that repeats (e.g. `mlp([...])`)",
+        ],
+      }),
+    );
+  }
   const spec: Spec = {
     kind: "Spec",
     file,
-    items: items ?? [],
+    items: kept,
     comments,
     span: { file, start: { line: 1, column: 1, offset: 0 }, end: positionAt(text, text.length) },
   };
   diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
   return { spec, diagnostics };
+}
+
+/** Most levels one declaration's syntax tree may have (a chain of n operands has n levels). Later phases walk the
+ *  tree recursively; this keeps them far below the JS stack limit. */
+export const MAX_EXPR_HEIGHT = 1000;
+
+/**
+ * Iteratively computes the height of `item`'s expression trees (expression nodes count one level each; other nodes,
+ * arrays and spans are transparent).
+ * Returns null when it is at most MAX_EXPR_HEIGHT, else the span to report: the part of the chain that first
+ * exceeds the limit (the operand or postfix after the MAX_EXPR_HEIGHT-th level).
+ */
+export function tooDeep(item: Item): Span | null {
+  const height = new Map<object, number>();
+  // explicit post-order: [node, childrenPushed]
+  const stack: [object, boolean][] = [[item, false]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, expanded] = top;
+    const kids = childNodes(node);
+    if (!expanded) {
+      top[1] = true;
+      for (const k of kids) if (!height.has(k)) stack.push([k, false]);
+      continue;
+    }
+    stack.pop();
+    let h = 0;
+    for (const k of kids) h = Math.max(h, height.get(k) ?? 0);
+    if (EXPR_KINDS.has((node as { kind?: unknown }).kind as string)) h += 1;
+    height.set(node, h);
+    if (h > MAX_EXPR_HEIGHT) return overflowSpan(node as Expr);
+  }
+  return null;
+}
+
+const EXPR_KINDS = new Set<string>([
+  "Number", "String", "Bool", "Name", "List", "Unary", "Binary", "Call", "Index", "Member", "Expect", "Pipe", "If", "Match", "Error",
+] satisfies Expr["kind"][]);
+
+function childNodes(node: object): object[] {
+  const out: object[] = [];
+  for (const [key, v] of Object.entries(node)) {
+    if (key === "span" || v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === "object") out.push(x as object);
+    } else out.push(v as object);
+  }
+  return out;
+}
+
+function overflowSpan(e: Expr): Span {
+  switch (e.kind) {
+    case "Binary":
+    case "Pipe":
+      return e.right.span;
+    case "Call":
+    case "Index":
+    case "Member": {
+      const inner = e.kind === "Call" ? e.callee : e.target;
+      return { file: e.span.file, start: inner.span.end, end: e.span.end };
+    }
+    default:
+      return e.span;
+  }
 }

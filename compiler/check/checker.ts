@@ -65,6 +65,25 @@ export interface CallArg {
   expr?: A.Expr;
 }
 
+/** An enum type's member names: one array per enum type, computed once (values and lookups share it). */
+const enumNameCache = new WeakMap<object, string[]>();
+function enumNames(t: { members: A.Ident[] }): string[] {
+  let ns = enumNameCache.get(t);
+  if (!ns) enumNameCache.set(t, (ns = t.members.map((m) => m.name)));
+  return ns;
+}
+/** Membership in an enum's member list in constant time (a Set per list, built once). */
+const memberSets = new WeakMap<string[], Set<string>>();
+function isMember(members: string[], name: string): boolean {
+  let set = memberSets.get(members);
+  if (!set) memberSets.set(members, (set = new Set(members)));
+  return set.has(name);
+}
+/** Members for a message: all of a small enum, the first 20 of a large one. */
+function showMembers(members: string[]): string {
+  return members.length <= 20 ? members.join(", ") : `${members.slice(0, 20).join(", ")}, ... (${members.length - 20} more)`;
+}
+
 const TYPE_NAMES = ["Real", "Image", "Logit", "Prob", "Simplex", "Index"];
 
 export class Checker {
@@ -121,8 +140,11 @@ export class Checker {
   collect(): void {
     for (const it of this.spec.items) if (it.kind === "Param") this.declare(it.name.name, { kind: "param", decl: it, span: it.name.span });
     for (const it of this.spec.items)
-      if (it.kind === "Param" && it.type.kind === "enum")
-        for (const m of it.type.members) if (!this.enumMembers.has(m.name)) this.enumMembers.set(m.name, it.type.members.map((x) => x.name));
+      if (it.kind === "Param" && it.type.kind === "enum") {
+        // one members array per enum, shared by all its members (one per member made this quadratic)
+        const names = enumNames(it.type);
+        for (const m of names) if (!this.enumMembers.has(m)) this.enumMembers.set(m, names);
+      }
     this.checkOverrideNames();
     for (const it of this.spec.items) if (it.kind === "Param") this.paramValue(it.name.name);
     this.flatten(this.spec.items, true);
@@ -230,7 +252,8 @@ export class Checker {
   private computeParam(p: A.ParamDecl): Val {
     const cx = this.constCx(`param ${p.name.name}`);
     const name = p.name.name;
-    const ov = this.overrides[name];
+    // own properties only: a param named `constructor` or `toString` must not read Object.prototype
+    const ov = Object.hasOwn(this.overrides, name) ? this.overrides[name] : undefined;
     let v: Val;
     let from: "default" | "override" = "default";
     const related = [{ span: p.span, message: `param \`${name}\` declared here` }];
@@ -257,7 +280,7 @@ export class Checker {
       }
       if (v.k === "error") return ERR;
     }
-    if (p.type.kind === "enum" && v.k === "str") v = { k: "str", v: v.v, members: p.type.members.map((m) => m.name) };
+    if (p.type.kind === "enum" && v.k === "str") v = { k: "str", v: v.v, members: enumNames(p.type) };
     if (p.type.kind === "real" && v.k === "num") v = { k: "num", v: v.v, isInt: false };
     if (p.range && v.k === "num") {
       const lo = this.ev(p.range.lo, cx);
@@ -294,10 +317,8 @@ export class Checker {
         return v.k === "bool" ? null : `expected true or false, got ${describe(v)}`;
       case "string":
         return v.k === "str" ? null : `expected a string, got ${describe(v)}`;
-      case "enum": {
-        const ms = p.type.members.map((m) => m.name);
-        return v.k === "str" && ms.includes(v.v) ? null : `expected one of ${ms.join(", ")}`;
-      }
+      case "enum":
+        return v.k === "str" && isMember(enumNames(p.type), v.v) ? null : `expected one of ${showMembers(enumNames(p.type))}`;
     }
   }
 
@@ -315,10 +336,10 @@ export class Checker {
       case "string":
         return { k: "str", v: text };
       case "enum": {
-        const ms = p.type.members.map((m) => m.name);
-        if (ms.includes(t)) return { k: "str", v: t };
+        const ms = enumNames(p.type);
+        if (isMember(ms, t)) return { k: "str", v: t };
         const s = suggest(t, ms);
-        return `expected one of ${ms.join(", ")}${s ? ` (did you mean ${s}?)` : ""}, got "${text}"`;
+        return `expected one of ${showMembers(ms)}${s ? ` (did you mean ${s}?)` : ""}, got "${text}"`;
       }
     }
   }
@@ -506,8 +527,8 @@ export class Checker {
       if (op === "==" || op === "!=") {
         const members = a.members ?? b.members;
         for (const [s, sp] of [[a, e.left.span], [b, e.right.span]] as const)
-          if (members && !members.includes(s.v))
-            this.error("E0506", `\`${s.v}\` is not a member of the enum {${members.join(", ")}}`, sp);
+          if (members && !isMember(members, s.v))
+            this.error("E0506", `\`${s.v}\` is not a member of the enum {${showMembers(members)}}`, sp);
         return { k: "bool", v: op === "==" ? a.v === b.v : a.v !== b.v };
       }
       return this.error("E0508", `\`${op}\` is not defined on strings`, e.span);
@@ -786,9 +807,9 @@ export class Checker {
         continue;
       }
       const p = arm.pattern.name;
-      if (members && !members.includes(p)) {
+      if (members && !isMember(members, p)) {
         const sg = suggest(p, members);
-        this.error("E0506", `\`${p}\` is not a member of the enum {${members.join(", ")}}`, arm.pattern.span, sg ? [`did you mean \`${sg}\`?`] : []);
+        this.error("E0506", `\`${p}\` is not a member of the enum {${showMembers(members)}}`, arm.pattern.span, sg ? [`did you mean \`${sg}\`?`] : []);
         bad = true;
       }
       const prev = seen.get(p);

@@ -62,4 +62,10 @@ export const syntaxCodes: CodeInfo[] = [
     example: "latent z ~ Normal(0, dim=2, 1)",
     fix: "Write positional arguments first, then named ones: `Normal(0, 1, dim=2)`.",
   },
+  {
+    code: "E0111",
+    title: "expression too long",
+    example: "loss l = E[x] D(x) + 0 + 0 + ... // more than 1000 terms, or a `|>` pipeline of more than 1000 stages",
+    fix: "Split the chain with `let` bindings (each `let` is its own declaration), or use a repeating layer such as `mlp([...])`; one declaration's expression may be at most 1000 levels deep, counting each term of a flat chain as a level.",
+  },
 ];
