@@ -6,19 +6,23 @@ import { existsSync } from "node:fs";
 import { compileModule, makeOrtProgram } from "../../experiments/lib/spec-program.ts";
 import { paramError } from "../../runtime/metrics/gmm.ts";
 import { headScores } from "../../experiments/lib-b/run.ts";
+import type { Program } from "../../runtime/program.ts";
 
 const FASHION = existsSync("/usr/share/datasets/fashion-mnist");
 const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
 
+/** mean distance from the origin of 1000 generator samples (the ring has radius 2; an untrained G is near 0) */
+async function meanRadius(p: Program): Promise<number> {
+  const x = p.sample(1000);
+  const pts = (await x.array()) as number[][];
+  x.dispose();
+  return mean(pts.map(([u, v]) => Math.hypot(u!, v!)));
+}
+
 describe("bundled specs learn on backend ort", () => {
   it("vanilla_gan (ring, 300 steps): samples leave the origin for the ring", async () => {
     const { program: p, stepper } = await makeOrtProgram(await compileModule("vanilla_gan", {}, { graphs: true }));
-    const radius = async () => {
-      const x = p.sample(1000);
-      const pts = (await x.array()) as number[][];
-      x.dispose();
-      return mean(pts.map(([u, v]) => Math.hypot(u!, v!)));
-    };
+    const radius = () => meanRadius(p);
     const before = await radius();
     const d: number[] = [];
     for (let s = 0; s < 300; s++) d.push((await stepper.trainStep(s))["d_step"]!);
@@ -46,12 +50,7 @@ describe("bundled specs learn on backend ort", () => {
 
   it("mixture_gan (ring, 300 steps): samples spread onto the ring", async () => {
     const { program: p, stepper } = await makeOrtProgram(await compileModule("mixture_gan", {}, { graphs: true }));
-    const radius = async () => {
-      const x = p.sample(1000);
-      const pts = (await x.array()) as number[][];
-      x.dispose();
-      return mean(pts.map(([u, v]) => Math.hypot(u!, v!)));
-    };
+    const radius = () => meanRadius(p);
     const before = await radius();
     for (let s = 0; s < 300; s++) await stepper.trainStep(s);
     await stepper.flush();
