@@ -12,8 +12,8 @@
 //   VJP                                   the rule table; NON_DIFFERENTIABLE: the ops deliberately without a rule
 //
 // Zero derivatives are structural: an argument with an integer/bool dtype, the condition of `where`, the indices
-// of `gather`, and the ops in ZERO_DERIVATIVE (step, sign, one_hot) never carry a cotangent, so their rules are
-// never asked and no dead nodes are made.
+// of `gather`, the filter of a conv whose windows all lie in the padding, and the ops in ZERO_DERIVATIVE (step,
+// sign, one_hot) never carry a cotangent, so their rules are never asked and no dead nodes are made.
 import { OPS, StepBuilder, StepShapeError, type StepOp, type StepValue } from "../step/ir.ts";
 
 export class GradError extends Error {}
@@ -218,7 +218,83 @@ export const VJP: Partial<Record<StepOp, VJPRule>> = {
     const tot = b.add("sum", [ct], { axes: [axisOf(node)], keepdims: true });
     return [b.add("sub", [ct, b.add("mul", [b.add("exp", [node.id]), tot])])];
   },
+
+  // y = conv2d(x, w): dx is the transposed conv of ct with the same w, strides, dilations and pads, its
+  // output_padding giving back x's size (the r rows / columns no window reaches); dw a correlation (filterGrad)
+  conv2d: (b, node, ct, need) => {
+    const [x, w] = [b.get(node.args[0]!), b.get(node.args[1]!)];
+    const { s, d, p } = convAttrs(node);
+    const r = unreached(x, w, node);
+    return [
+      need[0] ? b.add("conv2d_transpose", [ct, w.id], { strides: s, pads: p, dilations: d, output_padding: r }) : null,
+      need[1] ? filterGrad(b, x.id, ct, s, d, p, r) : null,
+    ];
+  },
+  // y = conv2d_transpose(x, w) (the input gradient of a conv2d of y-sized input with w): dx is that conv2d of ct;
+  // dw the same correlation as conv2d's with the roles of x and ct exchanged
+  conv2d_transpose: (b, node, ct, need) => {
+    const [x, w] = [b.get(node.args[0]!), b.get(node.args[1]!)];
+    const { s, d, p } = convAttrs(node);
+    const op = (node.attrs.output_padding as number[] | undefined) ?? [0, 0];
+    return [
+      need[0] ? b.add("conv2d", [ct, w.id], { strides: s, pads: p, dilations: d }) : null,
+      need[1] ? filterGrad(b, ct, x.id, s, d, p, op) : null,
+    ];
+  },
 };
+
+function convAttrs(node: StepValue): { s: number[]; d: number[]; p: number[] } {
+  return {
+    s: (node.attrs.strides as number[] | undefined) ?? [1, 1],
+    d: (node.attrs.dilations as number[] | undefined) ?? [1, 1],
+    p: (node.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0],
+  };
+}
+
+const swap01 = (b: StepBuilder, id: number) => b.add("transpose", [id], { perm: [1, 0, 2, 3] });
+
+/**
+ * The filter gradient of a conv y = conv2d(u, w) (strides s, dilations d, pads p, `r` unreached rows / columns of
+ * u at the bottom / right): dw[o, c, a, b] = sum_{n, i, j} g[n, o, i, j] u[n, c, i s + a d - top, j s + b d - left],
+ * for g = the cotangent of y. With the batch as the channel axis that is itself a conv2d, of u^T [C, N, H, W] with
+ * g^T [O, N, Ho, Wo] as its filter, strides and dilations exchanged, the top / left pads kept and the bottom /
+ * right ones reduced by r (cropping u where that is negative): [C, O, kh, kw], transposed to w's layout. Used by
+ * both convs: y = conv2d_transpose(x, w) is the input gradient of x' = conv2d(y', w), so its dw is this with u = the
+ * cotangent of y and g = x (r = its output_padding), and the result is in w's [C, O, kh, kw] layout as well.
+ * Closed under differentiation: the correlation is a conv2d (strided when the conv was dilated, dilated when it was
+ * strided), so gradients of any order compose.
+ */
+function filterGrad(b: StepBuilder, u: number, g: number, s: number[], d: number[], p: number[], r: number[]): number {
+  const hw = shapeOf(b, u).slice(2);
+  const pads = filterPads(p, r);
+  let ut = swap01(b, u);
+  for (const i of [0, 1]) {
+    if (pads[i + 2]! >= 0) continue;
+    ut = b.add("slice", [ut], { axis: 2 + i, start: 0, end: hw[i]! + pads[i + 2]! });
+    pads[i + 2] = 0;
+  }
+  return swap01(b, b.add("conv2d", [ut, swap01(b, g)], { strides: d, pads, dilations: s }));
+}
+
+/** the pads of filterGrad's correlation before cropping: the bottom / right ones less the unreached rows */
+const filterPads = (p: number[], r: number[]) => [p[0]!, p[1]!, p[2]! - r[0]!, p[3]! - r[1]!];
+
+/** conv2d's rows / columns of x below the last window (0 <= r < stride) */
+function unreached(x: StepValue, w: StepValue, node: StepValue): number[] {
+  const { s, d, p } = convAttrs(node);
+  return [0, 1].map((i) => x.shape[2 + i]! + p[i]! + p[i + 2]! - d[i]! * (w.shape[2 + i]! - 1) - 1 - s[i]! * (node.shape[2 + i]! - 1));
+}
+
+/** Whether a conv's output depends on its filter at all: false when every window lies in the padding (a strided
+ * conv with a large top pad), so the filter gradient is structurally zero and no cotangent is routed to it. */
+function filterMeetsInput(values: readonly StepValue[], node: StepValue): boolean {
+  const [x, w] = [values[node.args[0]!]!, values[node.args[1]!]!];
+  const { p } = convAttrs(node);
+  const transpose = node.op === "conv2d_transpose";
+  const pads = filterPads(p, transpose ? ((node.attrs.output_padding as number[] | undefined) ?? [0, 0]) : unreached(x, w, node));
+  const hw = (transpose ? node : x).shape.slice(2);
+  return [0, 1].every((i) => hw[i]! + Math.min(0, pads[i + 2]!) > 0);
+}
 
 function extremum(b: StepBuilder, node: StepValue, ct: number): number {
   const x = b.get(node.args[0]!);
@@ -236,6 +312,7 @@ function flows(values: readonly StepValue[], node: StepValue, i: number): boolea
   if (ZERO_DERIVATIVE.includes(node.op)) return false;
   if (node.op === "where" && i === 0) return false;
   if (node.op === "gather" && i === 1) return false;
+  if ((node.op === "conv2d" || node.op === "conv2d_transpose") && i === 1) return filterMeetsInput(values, node);
   return true;
 }
 

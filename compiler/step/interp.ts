@@ -129,6 +129,83 @@ function constValue(node: StepValue): Float64Array {
   throw new InterpError(`const %${node.id}: value does not fit shape [${node.shape}]`);
 }
 
+/** the attrs of a conv node: strides, dilations, pads [top, left, bottom, right] */
+function convAttrs(node: StepValue): { s: number[]; d: number[]; p: number[] } {
+  const at = node.attrs;
+  return {
+    s: (at.strides as number[] | undefined) ?? [1, 1],
+    d: (at.dilations as number[] | undefined) ?? [1, 1],
+    p: (at.pads as number[] | undefined) ?? [0, 0, 0, 0],
+  };
+}
+
+/** the k with 0 <= k < n and 0 <= k s + off < size: [lo, hi] (empty when lo > hi) */
+function validRange(n: number, s: number, off: number, size: number): [number, number] {
+  return [Math.max(0, Math.ceil(-off / s)), Math.min(n - 1, Math.floor((size - 1 - off) / s))];
+}
+
+/** conv2d (ONNX Conv): y[n, o, i, j] = sum_{c, a, b} x[n, c, i sh + a dh - top, j sw + b dw - left] w[o, c, a, b].
+ * Loops ordered so that the innermost one runs along a row of y with the index ranges precomputed (no bounds
+ * checks inside): the float64 reference has to be fast enough for whole conv GAN updates in tests. */
+function conv2dKernel(x: Tensor, w: Tensor, node: StepValue): Float64Array {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, , kh, kw] = w.shape as [number, number, number, number];
+  const [, , Ho, Wo] = node.shape as [number, number, number, number];
+  const { s: [sh, sw], d: [dh, dw], p: [pt, pl] } = convAttrs(node) as { s: [number, number]; d: [number, number]; p: [number, number] };
+  const X = x.data, K = w.data;
+  const out = new Float64Array(N * O * Ho * Wo);
+  for (let a = 0; a < kh; a++) {
+    const [i0, i1] = validRange(Ho, sh, a * dh - pt, H);
+    for (let b = 0; b < kw; b++) {
+      const [j0, j1] = validRange(Wo, sw, b * dw - pl, W);
+      if (i0 > i1 || j0 > j1) continue;
+      for (let n = 0; n < N; n++)
+        for (let o = 0; o < O; o++) {
+          const yo = (n * O + o) * Ho * Wo;
+          for (let c = 0; c < C; c++) {
+            const wv = K[((o * C + c) * kh + a) * kw + b]!;
+            const xo = (n * C + c) * H * W + b * dw - pl;
+            for (let i = i0; i <= i1; i++) {
+              const xr = xo + (i * sh + a * dh - pt) * W, yr = yo + i * Wo;
+              for (let j = j0; j <= j1; j++) out[yr + j]! += wv * X[xr + j * sw]!;
+            }
+          }
+        }
+    }
+  }
+  return out;
+}
+
+/** conv2d_transpose (ONNX ConvTranspose): y[n, o, i sh + a dh - top, j sw + b dw - left] += x[n, c, i, j] w[c, o, a, b] */
+function conv2dTransposeKernel(x: Tensor, w: Tensor, node: StepValue): Float64Array {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [, O, kh, kw] = w.shape as [number, number, number, number];
+  const [, , Ho, Wo] = node.shape as [number, number, number, number];
+  const { s: [sh, sw], d: [dh, dw], p: [pt, pl] } = convAttrs(node) as { s: [number, number]; d: [number, number]; p: [number, number] };
+  const X = x.data, K = w.data;
+  const out = new Float64Array(N * O * Ho * Wo);
+  for (let a = 0; a < kh; a++) {
+    const [i0, i1] = validRange(H, sh, a * dh - pt, Ho);
+    for (let b = 0; b < kw; b++) {
+      const [j0, j1] = validRange(W, sw, b * dw - pl, Wo);
+      if (i0 > i1 || j0 > j1) continue;
+      for (let n = 0; n < N; n++)
+        for (let o = 0; o < O; o++) {
+          const yo = (n * O + o) * Ho * Wo + b * dw - pl;
+          for (let c = 0; c < C; c++) {
+            const wv = K[((c * O + o) * kh + a) * kw + b]!;
+            const xo = (n * C + c) * H * W;
+            for (let i = i0; i <= i1; i++) {
+              const yr = yo + (i * sh + a * dh - pt) * Wo, xr = xo + i * W;
+              for (let j = j0; j <= j1; j++) out[yr + j * sw]! += wv * X[xr + j]!;
+            }
+          }
+        }
+    }
+  }
+  return out;
+}
+
 /** The one table of op semantics. Output shapes are the node's (already inferred by OPS and checked by verify). */
 export const KERNELS: Record<StepOp, Kernel> = {
   input: (_, node) => {
@@ -284,6 +361,8 @@ export const KERNELS: Record<StepOp, Kernel> = {
     const { out: l, map } = lse(x!, [axisAttr(node, x!.shape.length)]);
     return x!.data.map((v, i) => v - l[map[i]!]!);
   },
+  conv2d: ([x, w], node) => conv2dKernel(x!, w!, node),
+  conv2d_transpose: ([x, w], node) => conv2dTransposeKernel(x!, w!, node),
 };
 
 /** Round a raw kernel result to the node's dtype (i32: toward zero, bool: 0/1). */

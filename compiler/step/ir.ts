@@ -66,7 +66,8 @@ export type StepOp =
   | "matmul" | "inv"
   | "sum" | "mean" | "max" | "min" | "logsumexp"
   | "reshape" | "transpose" | "broadcast_to" | "slice" | "concat" | "gather" | "one_hot"
-  | "softmax" | "log_softmax";
+  | "softmax" | "log_softmax"
+  | "conv2d" | "conv2d_transpose";
 
 export class StepShapeError extends Error {}
 
@@ -134,6 +135,26 @@ const alongAxis: OpRule = {
     return floatUnary.infer(xs, at);
   },
 };
+
+/** the [h, w] pair (or 4 pads) attr `k` of a conv node (default all `dflt`), checked to be integers >= min */
+function pairAttr(at: Record<string, StepAttr>, k: string, n: number, dflt: number, min: number): number[] {
+  const v = at[k] ?? Array<number>(n).fill(dflt);
+  if (!Array.isArray(v) || v.length !== n || v.some((d) => !Number.isInteger(d) || d < min)) fail(`${k} must be ${n} integers >= ${min}, got ${JSON.stringify(v)}`);
+  return v as number[];
+}
+
+/** the common checks of conv2d / conv2d_transpose: x [N, C, H, W] f32, w rank 4 f32 whose axis `wIn` is C */
+function convArgs(x: Sig, w: Sig, wIn: number, at: Record<string, StepAttr>) {
+  if (x.dtype !== "f32" || w.dtype !== "f32") fail("operands must be f32");
+  if (x.shape.length !== 4 || w.shape.length !== 4) fail(`x and w must be rank 4, got [${x.shape}] and [${w.shape}]`);
+  if (x.shape[1] !== w.shape[wIn]) fail(`x [${x.shape}] has ${x.shape[1]} channels, w [${w.shape}] expects ${w.shape[wIn]}`);
+  return {
+    strides: pairAttr(at, "strides", 2, 1, 1),
+    dilations: pairAttr(at, "dilations", 2, 1, 1),
+    pads: pairAttr(at, "pads", 4, 0, 0),
+    k: [w.shape[2]!, w.shape[3]!],
+  };
+}
 
 /** The one op table: arity and shape rule of every primitive. Attrs are documented per op. */
 export const OPS: Record<StepOp, OpRule> = {
@@ -249,6 +270,41 @@ export const OPS: Record<StepOp, OpRule> = {
   // {axis} (default -1)
   softmax: alongAxis,
   log_softmax: alongAxis,
+  // ONNX Conv (group 1): x [N, C, H, W], w [O, C, kh, kw] -> [N, O, Ho, Wo],
+  //   y[n, o, i, j] = sum_{c, a, b} x[n, c, i sh + a dh - top, j sw + b dw - left] w[o, c, a, b] (zero outside x),
+  //   Ho = floor((H + top + bottom - dh (kh - 1) - 1) / sh) + 1.
+  // {strides: [sh, sw] (default [1, 1]), pads: [top, left, bottom, right] (default 0), dilations: [dh, dw]
+  // (default [1, 1]; the filter gradient of a strided conv is a dilated one)}
+  conv2d: {
+    arity: 2,
+    infer: ([x, w], at) => {
+      const { strides, dilations, pads, k } = convArgs(x!, w!, 1, at);
+      const out = [0, 1].map((i) => {
+        const span = x!.shape[2 + i]! + pads[i]! + pads[i + 2]! - dilations[i]! * (k[i]! - 1) - 1;
+        if (span < 0) fail(`the ${i ? "width" : "height"} of x [${x!.shape}] with pads [${pads}] is smaller than the dilated kernel`);
+        return Math.floor(span / strides[i]!) + 1;
+      });
+      return { shape: [x!.shape[0]!, w!.shape[0]!, ...out], dtype: "f32" };
+    },
+  },
+  // ONNX ConvTranspose (group 1), the input gradient of conv2d: x [N, C, H, W], w [C, O, kh, kw] -> [N, O, Ho, Wo],
+  //   y[n, o, i sh + a dh - top, j sw + b dw - left] += x[n, c, i, j] w[c, o, a, b] (what lands outside y is dropped),
+  //   Ho = sh (H - 1) + ph + dh (kh - 1) + 1 - top - bottom.
+  // {strides, pads, dilations as conv2d; output_padding: [ph, pw] (default [0, 0]), each below its stride}
+  conv2d_transpose: {
+    arity: 2,
+    infer: ([x, w], at) => {
+      const { strides, dilations, pads, k } = convArgs(x!, w!, 0, at);
+      const op = pairAttr(at, "output_padding", 2, 0, 0);
+      const out = [0, 1].map((i) => {
+        if (op[i]! >= strides[i]!) fail(`output_padding [${op}] must be below the strides [${strides}]`);
+        const o = strides[i]! * (x!.shape[2 + i]! - 1) + op[i]! + dilations[i]! * (k[i]! - 1) + 1 - pads[i]! - pads[i + 2]!;
+        if (o < 1) fail(`pads [${pads}] leave no output for x [${x!.shape}] and w [${w!.shape}]`);
+        return o;
+      });
+      return { shape: [x!.shape[0]!, w!.shape[1]!, ...out], dtype: "f32" };
+    },
+  },
 };
 
 /** Builds one graph: adds nodes with inferred shapes (a shape error names the op and is a compiler bug). */

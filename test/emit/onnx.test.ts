@@ -2,8 +2,8 @@
 // printOnnx + onnxruntime-node (CPU, one thread) and through the float64 reference interpreter, on seeded random
 // inputs (several shapes and attrs per op: broadcasting, negative axes, axes null, keepdims, |x| = 100 and 1000 for
 // the stable ops, batch-broadcast matmul, well-conditioned inverses). f32 results agree within 1e-5 of max |ref|
-// unless a case says why float32 needs more; i32 and bool exactly. conv2d / conv2d_transpose are also checked
-// against naive loops written here (the interpreter may not have them yet). Then the printer's contract: names
+// unless a case says why float32 needs more; i32 and bool exactly. conv2d / conv2d_transpose are checked against
+// naive loops written here as well as against the interpreter (both with dilations, as filter gradients use them). Then the printer's contract: names
 // (`:new`), Identity outputs, static shapes, doc strings, metadata, determinism, and errors for what has no form.
 import { afterAll, describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
@@ -199,8 +199,8 @@ const CASES: Case[] = [
 const ELSEWHERE: Record<string, string> = {
   input: "every case feeds graph inputs; an output that is an input is the Identity test",
   const: "the const test (scalar, list, a number filling a shape; f32, i32, bool)",
-  conv2d: "the conv tests (naive loops, and the interpreter once it has a kernel)",
-  conv2d_transpose: "the conv tests (naive loops, and the interpreter once it has a kernel)",
+  conv2d: "the conv tests (naive loops and the interpreter)",
+  conv2d_transpose: "the conv tests (naive loops and the interpreter)",
 };
 
 // ---- running a case --------------------------------------------------------------------------------------------
@@ -216,15 +216,11 @@ function randomData(r: MetricRng, a: Arg): number[] {
   });
 }
 
-/** a one-node graph; ops not in OPS yet (conv2d while it is being added) get their node written by hand */
-function oneNode(op: string, args: Arg[], attrs: Record<string, StepAttr>, outShape?: number[]): StepGraph {
+/** a one-node graph */
+function oneNode(op: string, args: Arg[], attrs: Record<string, StepAttr>): StepGraph {
   const b = new StepBuilder(`case_${op}`);
   const ids = args.map((a, i) => b.input(`a${i}`, "data", a.shape, a.dtype ?? "f32"));
-  if (op in OPS) b.output(b.add(op as StepOp, ids, attrs), "y", "result");
-  else {
-    b.values.push({ id: b.values.length, op: op as StepOp, args: ids, attrs, shape: outShape!, dtype: "f32", span: null });
-    b.output(b.values.length - 1, "y", "result");
-  }
+  b.output(b.add(op as StepOp, ids, attrs), "y", "result");
   return b.graph();
 }
 
@@ -261,8 +257,8 @@ describe("ONNX printer: every op against the reference interpreter", () => {
       expect(ONNX_OPS[op], `ONNX_OPS has no entry for ${op}`).toBeTypeOf("function");
       expect(covered.has(op), `no ORT-vs-interpreter case for ${op}`).toBe(true);
     }
-    // and nothing in the table that is neither a step op nor one being added
-    for (const op of Object.keys(ONNX_OPS)) expect(op in OPS || op in ELSEWHERE, `${op} is not a step op`).toBe(true);
+    // and nothing in the table that is not a step op
+    for (const op of Object.keys(ONNX_OPS)) expect(op in OPS, `${op} is not a step op`).toBe(true);
   });
 
   it("each case agrees (f32 within 1e-5 of max |ref|, i32 / bool exactly)", async () => {
@@ -311,11 +307,11 @@ describe("ONNX printer: every op against the reference interpreter", () => {
 
 // ---- convolutions ----------------------------------------------------------------------------------------------
 
-/** naive conv2d: x [N, C, H, W], w [O, C, kh, kw], pads [top, left, bottom, right] */
-function convRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]: number[], [pt, pl, pb, pr]: number[]) {
+/** naive conv2d: x [N, C, H, W], w [O, C, kh, kw], pads [top, left, bottom, right], dilations [dh, dw] */
+function convRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]: number[], [pt, pl, pb, pr]: number[], [dh, dw]: number[] = [1, 1]) {
   const [N, C, H, W] = xs as [number, number, number, number];
   const [O, , kh, kw] = ws as [number, number, number, number];
-  const Ho = Math.floor((H + pt! + pb! - kh) / sh!) + 1, Wo = Math.floor((W + pl! + pr! - kw) / sw!) + 1;
+  const Ho = Math.floor((H + pt! + pb! - dh! * (kh - 1) - 1) / sh!) + 1, Wo = Math.floor((W + pl! + pr! - dw! * (kw - 1) - 1) / sw!) + 1;
   const out = new Float64Array(N * O * Ho * Wo);
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++)
@@ -325,7 +321,7 @@ function convRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]:
           for (let c = 0; c < C; c++)
             for (let a = 0; a < kh; a++)
               for (let b = 0; b < kw; b++) {
-                const h = i * sh! + a - pt!, v = j * sw! + b - pl!;
+                const h = i * sh! + a * dh! - pt!, v = j * sw! + b * dw! - pl!;
                 if (h >= 0 && h < H && v >= 0 && v < W) s += x[((n * C + c) * H + h) * W + v]! * w[((o * C + c) * kh + a) * kw + b]!;
               }
           out[((n * O + o) * Ho + i) * Wo + j] = s;
@@ -335,10 +331,10 @@ function convRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]:
 
 /** naive transposed conv (the gradient of conv2d wrt its input): x [N, C, H, W], w [C, O, kh, kw]; every input
  * pixel scatters w into the full output, which is then cropped by pads and extended by output_padding */
-function convTRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]: number[], [pt, pl, pb, pr]: number[], [ph, pw]: number[]) {
+function convTRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]: number[], [pt, pl, pb, pr]: number[], [ph, pw]: number[], [dh, dw]: number[] = [1, 1]) {
   const [N, C, H, W] = xs as [number, number, number, number];
   const [, O, kh, kw] = ws as [number, number, number, number];
-  const Ho = sh! * (H - 1) + ph! + kh - pt! - pb!, Wo = sw! * (W - 1) + pw! + kw - pl! - pr!;
+  const Ho = sh! * (H - 1) + ph! + dh! * (kh - 1) + 1 - pt! - pb!, Wo = sw! * (W - 1) + pw! + dw! * (kw - 1) + 1 - pl! - pr!;
   const out = new Float64Array(N * O * Ho * Wo);
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++)
@@ -347,52 +343,60 @@ function convTRef(x: number[], xs: number[], w: number[], ws: number[], [sh, sw]
           for (let o = 0; o < O; o++)
             for (let a = 0; a < kh; a++)
               for (let b = 0; b < kw; b++) {
-                const h = i * sh! + a - pt!, v = j * sw! + b - pl!;
+                const h = i * sh! + a * dh! - pt!, v = j * sw! + b * dw! - pl!;
                 if (h >= 0 && h < Ho && v >= 0 && v < Wo) out[((n * O + o) * Ho + h) * Wo + v]! += x[((n * C + c) * H + i) * W + j]! * w[((c * O + o) * kh + a) * kw + b]!;
               }
   return { data: out, shape: [N, O, Ho, Wo] };
 }
 
 describe("ONNX printer: conv2d and conv2d_transpose", () => {
-  const convCases: { strides: number[]; pads: number[]; x: number[]; w: number[] }[] = [
+  const convCases: { strides: number[]; pads: number[]; dilations?: number[]; x: number[]; w: number[] }[] = [
     { strides: [1, 1], pads: [0, 0, 0, 0], x: [2, 3, 5, 5], w: [4, 3, 3, 3] },
     { strides: [2, 2], pads: [1, 1, 1, 1], x: [1, 2, 7, 6], w: [3, 2, 3, 3] },
     { strides: [2, 1], pads: [0, 2, 1, 0], x: [2, 1, 6, 5], w: [2, 1, 2, 3] }, // asymmetric pads and strides
     { strides: [1, 2], pads: [2, 0, 0, 1], x: [1, 3, 4, 8], w: [2, 3, 4, 4] },
+    // the filter gradient of a stride-2 conv: batch as channels, the cotangent as a dilated filter
+    { strides: [1, 1], pads: [1, 1, 0, 1], dilations: [2, 2], x: [3, 4, 8, 8], w: [2, 4, 4, 4] },
+    { strides: [2, 1], pads: [0, 1, 2, 0], dilations: [1, 2], x: [1, 2, 7, 7], w: [3, 2, 3, 2] },
   ];
-  it("conv2d = naive loops (and the interpreter when it has the op)", async () => {
+  it("conv2d = naive loops = the interpreter", async () => {
     const r = mulberry32(20);
     for (const c of convCases) {
       const x = randomData(r, f(c.x)), w = randomData(r, f(c.w));
-      const want = convRef(x, c.x, w, c.w, c.strides, c.pads);
-      const g = oneNode("conv2d", [f(c.x), f(c.w)], { strides: c.strides, pads: c.pads }, want.shape);
-      if ("conv2d" in OPS) expect(g.values[2]!.shape).toEqual(want.shape);
+      const want = convRef(x, c.x, w, c.w, c.strides, c.pads, c.dilations);
+      const g = oneNode("conv2d", [f(c.x), f(c.w)], { strides: c.strides, pads: c.pads, ...(c.dilations ? { dilations: c.dilations } : {}) });
+      expect(g.values[2]!.shape).toEqual(want.shape);
       const { ort: y, ref } = await check(g, [x, w]);
       expect(y.dims).toEqual(want.shape);
-      compare(`conv2d s${c.strides} p${c.pads} vs loops`, y, { dtype: "f32", data: want.data }, 1e-5);
-      if (ref) compare(`conv2d s${c.strides} p${c.pads}`, y, ref, 1e-5);
+      const key = `conv2d s${c.strides} p${c.pads} d${c.dilations ?? [1, 1]}`;
+      compare(`${key} vs loops`, y, { dtype: "f32", data: want.data }, 1e-5);
+      expect(ref).not.toBeNull();
+      compare(key, y, ref!, 1e-5);
     }
   });
 
-  const convTCases: { strides: number[]; pads: number[]; output_padding: number[]; x: number[]; w: number[] }[] = [
+  const convTCases: { strides: number[]; pads: number[]; output_padding: number[]; dilations?: number[]; x: number[]; w: number[] }[] = [
     { strides: [1, 1], pads: [0, 0, 0, 0], output_padding: [0, 0], x: [2, 3, 4, 4], w: [3, 2, 3, 3] },
     { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1], x: [1, 2, 4, 3], w: [2, 3, 4, 4] }, // DCGAN's upsampling, + 1
     { strides: [2, 2], pads: [0, 1, 1, 0], output_padding: [1, 0], x: [2, 1, 3, 3], w: [1, 2, 3, 2] }, // asymmetric
     { strides: [2, 1], pads: [2, 0, 1, 1], output_padding: [0, 0], x: [1, 2, 3, 5], w: [2, 2, 5, 3] },
+    // the input gradient of a dilated conv (second-order gradients through a conv's filter gradient)
+    { strides: [1, 2], pads: [1, 0, 0, 1], output_padding: [0, 1], dilations: [2, 2], x: [2, 2, 4, 4], w: [2, 3, 3, 2] },
   ];
-  it("conv2d_transpose = naive loops (and the interpreter when it has the op)", async () => {
+  it("conv2d_transpose = naive loops = the interpreter", async () => {
     const r = mulberry32(21);
     for (const c of convTCases) {
       const x = randomData(r, f(c.x)), w = randomData(r, f(c.w));
-      const want = convTRef(x, c.x, w, c.w, c.strides, c.pads, c.output_padding);
-      const attrs = { strides: c.strides, pads: c.pads, output_padding: c.output_padding };
-      const g = oneNode("conv2d_transpose", [f(c.x), f(c.w)], attrs, want.shape);
-      if ("conv2d_transpose" in OPS) expect(g.values[2]!.shape).toEqual(want.shape);
+      const want = convTRef(x, c.x, w, c.w, c.strides, c.pads, c.output_padding, c.dilations);
+      const attrs = { strides: c.strides, pads: c.pads, output_padding: c.output_padding, ...(c.dilations ? { dilations: c.dilations } : {}) };
+      const g = oneNode("conv2d_transpose", [f(c.x), f(c.w)], attrs);
+      expect(g.values[2]!.shape).toEqual(want.shape);
       const { ort: y, ref } = await check(g, [x, w]);
       expect(y.dims).toEqual(want.shape);
-      const key = `conv2d_transpose s${c.strides} p${c.pads} op${c.output_padding}`;
+      const key = `conv2d_transpose s${c.strides} p${c.pads} op${c.output_padding} d${c.dilations ?? [1, 1]}`;
       compare(`${key} vs loops`, y, { dtype: "f32", data: want.data }, 1e-5);
-      if (ref) compare(key, y, ref, 1e-5);
+      expect(ref).not.toBeNull();
+      compare(key, y, ref!, 1e-5);
     }
   });
 });

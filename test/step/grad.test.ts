@@ -37,6 +37,57 @@ const reduceAttrs = (c: Ctx, r: number) => {
   return { axes, keepdims: c.r() < 0.5 };
 };
 
+/** Random conv geometry: N, C, O <= 2, H, W in 2..6, kernels 1..3, strides and dilations 1 or 2 (dilations
+ * sometimes left to their default), pads 0..2 on each side independently, output_padding below the stride; redrawn
+ * until the output is non-empty. Input and weight are both differentiated (first and second order). */
+function convCase(c: Ctx, transpose: boolean): number {
+  for (;;) {
+    const [N, C, O, H, W, kh, kw] = [c.int(1, 2), c.int(1, 2), c.int(1, 2), c.int(2, 6), c.int(2, 6), c.int(1, 3), c.int(1, 3)];
+    const strides = [c.int(1, 2), c.int(1, 2)];
+    const dilations = c.r() < 0.5 ? null : [c.int(1, 2), c.int(1, 2)];
+    const d = dilations ?? [1, 1];
+    const pads = [c.int(0, 2), c.int(0, 2), c.int(0, 2), c.int(0, 2)];
+    const op = [c.int(0, strides[0]! - 1), c.int(0, strides[1]! - 1)];
+    const k = [kh, kw], hw = [H, W];
+    const ok = [0, 1].every((i) =>
+      transpose
+        ? strides[i]! * (hw[i]! - 1) + op[i]! + d[i]! * (k[i]! - 1) + 1 - pads[i]! - pads[i + 2]! >= 1
+        : hw[i]! + pads[i]! + pads[i + 2]! - d[i]! * (k[i]! - 1) - 1 >= 0,
+    );
+    if (!ok) continue;
+    const attrs: Record<string, StepAttr> = { strides, pads, ...(dilations ? { dilations } : {}), ...(transpose ? { output_padding: op } : {}) };
+    return c.b.add(transpose ? "conv2d_transpose" : "conv2d", [c.x([N, C, H, W]), c.x(transpose ? [C, O, kh, kw] : [O, C, kh, kw])], attrs);
+  }
+}
+
+const CONV_CASES: Case[] = [
+  { op: "conv2d", name: "conv2d (random geometry: strides, dilations, asymmetric pads)", build: (c) => convCase(c, false) },
+  { op: "conv2d_transpose", name: "conv2d_transpose (random geometry, output_padding)", build: (c) => convCase(c, true) },
+  {
+    op: "conv2d",
+    name: "conv2d whose last rows no window reaches (the filter gradient crops x)",
+    build: (c) => c.b.add("conv2d", [c.x([2, 2, 6, 5]), c.x([2, 2, 3, 2])], { strides: [2, 2], pads: [0, 1, 0, 0] }),
+  },
+  {
+    op: "conv2d",
+    name: "conv2d whose only window lies in the padding (zero filter gradient)",
+    build: (c) => c.b.add("conv2d", [c.x([1, 2, 1, 3]), c.x([1, 2, 1, 2])], { strides: [3, 1], pads: [2, 0, 0, 0] }),
+  },
+  {
+    op: "conv2d_transpose",
+    name: "conv2d_transpose DCGAN upsampling (k 4, s 2, pads 1, as tfjs 'same')",
+    build: (c) => c.b.add("conv2d_transpose", [c.x([2, 2, 3, 3]), c.x([2, 2, 4, 4])], { strides: [2, 2], pads: [1, 1, 1, 1] }),
+  },
+  {
+    op: "conv2d",
+    name: "conv2d of conv2d_transpose (tanh between: the pair composes)",
+    build: (c) => {
+      const up = c.b.add("conv2d_transpose", [c.x([1, 2, 2, 3]), c.x([2, 1, 3, 3])], { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] });
+      return c.b.add("conv2d", [c.b.add("tanh", [up]), c.x([2, 1, 3, 2])], { strides: [2, 1], pads: [0, 1, 1, 0] });
+    },
+  },
+];
+
 const CASES: Case[] = [
   ...unaries.map((op) => ({
     op,
@@ -175,6 +226,7 @@ const CASES: Case[] = [
       return c.b.add(op, [c.x(s, () => c.uniform(-3, 3))], at);
     },
   })),
+  ...CONV_CASES,
 ];
 
 const SEEDS = [1, 2, 3, 4];

@@ -84,7 +84,7 @@ const reduce = (type: string, dtypes: readonly DType[], axesAsInput = false): Ru
 
 const pair = (a: unknown, dflt: number[]): number[] => (Array.isArray(a) ? (a as number[]) : dflt);
 
-/** The one table: every StepOp of OPS, and the ops being added to it (conv2d, conv2d_transpose). */
+/** The one table: every StepOp of OPS. */
 export const ONNX_OPS: Record<StepOp, Rule> & Record<string, Rule | undefined> = {
   input: (e) => {
     throw new OnnxPrintError(`input %${e.v.id} is an ONNX graph input, not a node`);
@@ -161,7 +161,8 @@ export const ONNX_OPS: Record<StepOp, Rule> & Record<string, Rule | undefined> =
   softmax: (e, [x]) => (expect(e, F32), e.op("Softmax", [x!], { axis: axisOf(e, -1) })),
   log_softmax: (e, [x]) => (expect(e, F32), e.op("LogSoftmax", [x!], { axis: axisOf(e, -1) })),
 
-  // x [N, C, H, W], w [O, C, kh, kw]; pads [top, left, bottom, right] is ONNX's [x1_begin, x2_begin, x1_end, x2_end]
+  // x [N, C, H, W], w [O, C, kh, kw]; pads [top, left, bottom, right] is ONNX's [x1_begin, x2_begin, x1_end, x2_end];
+  // dilations (the filter gradient of a strided conv is a dilated conv, see compiler/passes/grad.ts)
   conv2d: (e, [x, w]) => {
     expect(e, F32);
     const a = e.v.attrs;
@@ -169,7 +170,7 @@ export const ONNX_OPS: Record<StepOp, Rule> & Record<string, Rule | undefined> =
       kernel_shape: e.args[1]!.shape.slice(2),
       strides: pair(a.strides, [1, 1]),
       pads: pair(a.pads, [0, 0, 0, 0]),
-      dilations: [1, 1],
+      dilations: pair(a.dilations, [1, 1]),
       group: 1,
     });
   },
@@ -183,7 +184,7 @@ export const ONNX_OPS: Record<StepOp, Rule> & Record<string, Rule | undefined> =
       strides: pair(a.strides, [1, 1]),
       pads: pair(a.pads, [0, 0, 0, 0]),
       output_padding: pair(a.output_padding, [0, 0]),
-      dilations: [1, 1],
+      dilations: pair(a.dilations, [1, 1]),
       group: 1,
     });
   },
