@@ -1,11 +1,21 @@
 # PyTorch CPU reference for bench/dense-step.ts: the same GAN step (D update + G update, batch 64,
 # D 784-512-256-1, G 64-256-512-784, Adam). Usage: /usr/bin/python3 bench/dense-step.py [seconds] [threads=2]
-import sys, time
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# The thread count is pinned BEFORE torch loads (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS = threads,
+# then torch.set_num_threads(threads)): torch.set_num_threads alone does not reach Debian's OpenBLAS pool.
+import os
+import sys
 
-torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = str(THREADS)
+
+import time  # noqa: E402
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
 B = 64

@@ -1,19 +1,26 @@
-# Hand-written PyTorch equivalents of the compiled trainers timed by bench/train-step.ts, one thread
-# (torch.set_num_threads(1)), so "compiled / torch" says how far the tfjs trainers are from an eager framework.
+# Hand-written PyTorch equivalents of the compiled trainers timed by bench/train-step.ts, one thread, so
+# "compiled / torch" says how far the tfjs trainers are from an eager framework. The thread count is pinned BEFORE
+# torch loads (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS = 1, then torch.set_num_threads(1)):
+# torch.set_num_threads alone does not reach Debian's OpenBLAS pool. bench/step-peer.py has these two workloads too.
 #   vanilla_ring: specs/vanilla_gan.gan dataset=ring: G 8-128-128-128-2, D 2-128-128-128-1 (ReLU), batch 256,
-#                 Adam(2e-4, 0.5), alternating D then G on one minibatch, fresh z per update, losses read (.item()).
+#                 Adam(1e-3, 0.5), alternating D then G on one minibatch, fresh z per update, losses read (.item()).
 #   gat_gmm:      specs/gat_gmm.gan defaults: d=2, K=2, batch 1000, softmax-quadratic D (alpha 5), W2-dual loss with
-#                 inv(I - A), simultaneous GDA (mu: SGD 0.1 descent; A, b, c: Adam(0.1, 0.5) ascent), eigenvalue
+#                 inv(I - A), simultaneous GDA (mu: SGD 0.03 descent; A, b, c: Adam(0.1, 0.5) ascent), eigenvalue
 #                 clip of A at 0.99 after every step.
 # Usage: /usr/bin/python3 bench/train-step.py [--seconds 2] [--rounds 3] vanilla_ring gat_gmm
 # Prints "<name> <best wall steps/s> <best CPU ms/step> <round1,round2,...>" per benchmark.
-import math
-import sys
-import time
+import os
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = "1"
+
+import math  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -63,8 +70,8 @@ def vanilla_ring():
     data = torch.stack([radius * torch.cos(k), radius * torch.sin(k)], 1) + std * torch.randn(n, 2)
     batcher = Batcher(data, B)
     G, D = mlp([dz, 128, 128, 128, 2]), mlp([2, 128, 128, 128, 1])
-    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
 
     def step():
         x = batcher.next()
@@ -94,7 +101,7 @@ def gat_gmm():
     A = torch.zeros(K, d, d, requires_grad=True)
     b = torch.zeros(K, d, requires_grad=True)
     c = torch.zeros(K, requires_grad=True)
-    optG = torch.optim.SGD([mu], lr=0.1)
+    optG = torch.optim.SGD([mu], lr=0.03)
     optD = torch.optim.Adam([A, b, c], lr=0.1, betas=(0.5, 0.999))
     eye = torch.eye(d)
 
