@@ -55,6 +55,7 @@ function run(spec: A.Spec, opts: CheckOptions): CheckResult {
         break;
     }
   }
+  if (!items.some((it) => it.kind === "Data")) noData(ck, spec);
   for (const it of items) if (it.kind === "Let") checkLetAlone(ck, it);
   for (const it of items) if (it.kind === "Loss") ck.checkLoss(it);
   const updateNames = items.filter((i): i is A.UpdateDecl => i.kind === "Update").map((u) => u.name.name);
@@ -91,6 +92,27 @@ function run(spec: A.Spec, opts: CheckOptions): CheckResult {
     head,
   };
   return { ir, diagnostics };
+}
+
+/** A spec trains on exactly one data source, and the trainer is built around it: without one (an empty file, a
+ * lone `model` line, or a `when` that selects no data) `compile` could not lower the spec, so `check` reports it.
+ * Points at the model line, or at the start of the file when there is none. */
+function noData(ck: Checker, spec: A.Spec): void {
+  const model = spec.items.find((i): i is A.ModelDecl => i.kind === "Model");
+  const at = { line: 1, column: 1, offset: 0 };
+  const span: Span = model?.span ?? { file: spec.file, start: at, end: at };
+  const declared = hasDataDecl(spec.items);
+  // a `when` whose condition failed to check selected nothing: that error is the one to fix
+  if (declared && hasErrors(ck.diags)) return;
+  ck.error("E0320", "the spec has no data declaration", span, [
+    declared
+      ? "the `when` conditions select no `data` declaration for these params; declare the data in every branch, or at the top level"
+      : "add one, e.g. `data x: Real[2] = ring()`: every spec trains on one data source",
+  ]);
+}
+
+function hasDataDecl(items: A.Item[]): boolean {
+  return items.some((i) => i.kind === "Data" || (i.kind === "When" && (hasDataDecl(i.then) || (i.else !== null && hasDataDecl(i.else)))));
 }
 
 /** Each `let` is also checked once on its own (in a throwaway loss context) so mistakes in an unused `let` are

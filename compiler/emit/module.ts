@@ -10,7 +10,7 @@ import type {
   IRDist, IRGraph, IRInit, IRLayer, IRLatent, IRLoss, IRNetwork, IRProgram, IRUpdate, IRValue, TensorType,
 } from "../ir/ir.ts";
 import { EmitError, lowerGraph, type GraphEnv } from "./graph.ts";
-import { Namer, commentText, identFragment, lit, num, safeIdent, str } from "./names.ts";
+import { Namer, commentText, emptyRecord, identFragment, isProtoName, key, lit, num, safeIdent, str } from "./names.ts";
 
 export interface ModuleParts {
   header: string[];
@@ -81,6 +81,16 @@ export function buildModule(ir: IRProgram): ModuleParts {
   const at = (span: { start: { line: number } } | null | undefined) => `// ${commentText(lineOf(span))}`;
 
   // ---- names ----
+  // Records keyed by spec names (draws, loss values, ...) have no prototype when a name is an Object.prototype member.
+  const rec = emptyRecord([
+    ...ir.params.map((p) => p.name),
+    ...ir.data.flatMap((d) => d.bindings.map((b) => b.name)),
+    ...ir.latents.map((z) => z.name),
+    ...ir.networks.map((n) => n.name),
+    ...ir.losses.map((l) => l.name),
+    ...ir.updates.map((u) => u.name),
+    ...ir.weights.map((w) => w.name),
+  ]);
   // Module scope: fixed helper names first, so spec-derived names can never shadow them.
   const top = new Namer([
     "rt", "tf", "Tensor", "Batch", "Draws", "Need", "meta", "createProgram", "ctx", "rng", "store", "data", "batcher",
@@ -245,7 +255,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     "/** Fresh draws of the latents in `need` (n examples each), in declaration order. `component` draws every",
     " * GaussianMixture from that one component (sample grids). */",
     "function drawLatents(n: number, need: Need, r: rt.Rng, component?: number): Draws {",
-    "const lat: Draws = {};",
+    `const lat: Draws = ${rec};`,
   );
   for (const z of ir.latents) {
     const id = priorId.get(z.name)!;
@@ -295,7 +305,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
   emit(...samplerText());
   emit(
     "const networks: Record<string, (training: boolean, ...xs: Tensor[]) => Tensor> = {",
-    ...ir.networks.map((n) => `${str(n.name)}: (training, ...xs) => ${netFn.get(n.name)}(training, ${n.inputs.map((_, i) => `xs[${i}]!`).join(", ")}),`),
+    ...ir.networks.map((n) => `${key(n.name)}: ${isProtoName(n.name) ? "(training: boolean, ...xs: Tensor[])" : "(training, ...xs)"} => ${netFn.get(n.name)}(training, ${n.inputs.map((_, i) => `xs[${i}]!`).join(", ")}),`),
     "};",
     "",
     "return {",
@@ -303,7 +313,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     "store,",
     "data,",
     "batcher,",
-    `optimizers: { ${ir.updates.map((u) => `${str(u.name)}: ${optId.get(u.name)}`).join(", ")} },`,
+    `optimizers: { ${ir.updates.map((u) => `${key(u.name)}: ${optId.get(u.name)}`).join(", ")} },`,
     "trainStep,",
     "reference,",
     "sample,",
@@ -489,7 +499,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
       "const lat = drawLatents(n, need, rng);",
       `return rt.ops.asScalar(${lossFn.get(loss)}(batch, lat, true), ${str(loss)}, ${str(lineOf(l.span))});`,
       "}, vars);",
-      "const out: Record<string, { value: Tensor; grads: Tensor[] }> = {};",
+      `const out: Record<string, { value: Tensor; grads: Tensor[] }> = ${rec};`,
       ...us.map((u) => {
         const g = `rt.ops.gradsFor(${varsId.get(u.name)}, grads)`;
         return `if (due[${str(u.name)}]) out[${str(u.name)}] = { value: value.clone(), grads: ${u.direction === "maximizes" ? `${g}.map((x) => tf.neg(x))` : g} };`;
@@ -519,7 +529,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
         const shape = [-1, ...b.type.shape];
         const cast = b.type.elem === "int" ? `, "int32"` : "";
         const col = `cols[${b.column}]!`;
-        return `${str(b.name)}: ${cast ? `tf.cast(tf.reshape(${col}, ${lit(shape)})${cast})` : `tf.reshape(${col}, ${lit(shape)})`},`;
+        return `${key(b.name)}: ${cast ? `tf.cast(tf.reshape(${col}, ${lit(shape)})${cast})` : `tf.reshape(${col}, ${lit(shape)})`},`;
       }),
       "}));",
       "}",
@@ -532,7 +542,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
   function referenceText(): string[] {
     const single = ir.updates.filter((u) => !jointGroups.has(u.loss));
     return [
-      `const needs: Record<string, Need> = { ${ir.updates.map((u) => `${str(u.name)}: ${lit(lossNeed.get(u.loss) ?? { value: [], each: [] })}`).join(", ")} };`,
+      `const needs: Record<string, Need> = { ${ir.updates.map((u) => `${key(u.name)}: ${lit(lossNeed.get(u.loss) ?? { value: [], each: [] })}`).join(", ")} };`,
       "const reference: rt.ReferenceHooks = {",
       "rng,",
       "nextBatch: () => { const cols = batcher.next(); const b = toBatch(cols); tf.dispose(cols); return b; },",
@@ -542,8 +552,8 @@ export function buildModule(ir: IRProgram): ModuleParts {
       "return drawLatents(batcher.batchSize, need, rng);",
       "},",
       "grads(update: string, batch: Batch, lat?: Draws) {",
-      `const fns: Record<string, (b: Batch, n: number, need: Need, given?: Draws) => { value: Tensor; grads: Tensor[] }> = { ${single.map((u) => `${str(u.name)}: ${gradId.get(u.name)}`).join(", ")} };`,
-      `const names: Record<string, string[]> = { ${single.map((u) => `${str(u.name)}: ${lit([...new Set(u.groups.flatMap((g) => g.vars))])}`).join(", ")} };`,
+      `const fns: Record<string, (b: Batch, n: number, need: Need, given?: Draws) => { value: Tensor; grads: Tensor[] }> = { ${single.map((u) => `${key(u.name)}: ${gradId.get(u.name)}`).join(", ")} };`,
+      `const names: Record<string, string[]> = { ${single.map((u) => `${key(u.name)}: ${lit([...new Set(u.groups.flatMap((g) => g.vars))])}`).join(", ")} };`,
       "const f = fns[update];",
       "if (f === undefined) throw new rt.GancRuntimeError(`update ${JSON.stringify(update)} has no single-update gradient function`);",
       "const g = f(batch, batcher.batchSize, needs[update]!, lat);",
@@ -562,8 +572,8 @@ export function buildModule(ir: IRProgram): ModuleParts {
       "const cols = batcher.next();",
       "const batch = toBatch(cols);",
       "const n = batcher.batchSize;",
-      "const values: Record<string, Tensor> = {};",
-      "const lines: Record<string, [string, string]> = {};",
+      `const values: Record<string, Tensor> = ${rec};`,
+      `const lines: Record<string, [string, string]> = ${rec};`,
     ];
     const record = (u: IRUpdate) => {
       const l = lossByName.get(u.loss)!;
@@ -599,7 +609,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
       );
       for (const [loss, us] of jointGroups) {
         out.push(
-          `const due_${jointId.get(loss)} = { ${us.map((u) => `${str(u.name)}: step % ${u.every} === 0`).join(", ")} };`,
+          `const due_${jointId.get(loss)} = { ${us.map((u) => `${key(u.name)}: step % ${u.every} === 0`).join(", ")} };`,
           "rng.setState(start);",
           `const j_${jointId.get(loss)} = ${jointId.get(loss)}(batch, n, ${lit(need)}, due_${jointId.get(loss)});`,
         );
@@ -628,7 +638,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     out.push(
       "tf.dispose(cols);",
       "tf.dispose(Object.values(batch));",
-      "const losses: Record<string, number> = {};",
+      `const losses: Record<string, number> = ${rec};`,
       "for (const [name, t] of Object.entries(values)) {",
       "const v = (await t.data())[0] ?? NaN;",
       "t.dispose();",
@@ -685,7 +695,7 @@ function typeText(t: TensorType): string {
 }
 
 function metaLiteral(ir: IRProgram): string {
-  const params: Record<string, number | boolean | string> = {};
+  const params: Record<string, number | boolean | string> = Object.create(null); // keys are param names
   for (const p of ir.params) params[p.name] = p.value;
   const bindings = ir.data.flatMap((d) => d.bindings);
   const gen = ir.sampler ? ir.networks.find((n) => n.name === ir.sampler!.network) : ir.networks.find((n) => n.role === "generator");

@@ -45,6 +45,30 @@ export function str(s: string): string {
   return JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
+/** A property key for an object literal in generated code. `"__proto__": v` in a literal sets the prototype
+ * instead of defining a key, so that one name is written as a computed key (`["__proto__"]: v`), which defines an
+ * own property like every other name. */
+export function key(name: string): string {
+  return name === "__proto__" ? `[${str(name)}]` : str(name);
+}
+
+/** Names of Object.prototype members (and `__proto__`): as keys of a plain object they read or set inherited
+ * members instead of own entries. */
+const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), "__proto__"]);
+
+/** Whether a spec name is an Object.prototype member name (`constructor`, `toString`, `__proto__`, ...). */
+export function isProtoName(name: string): boolean {
+  return PROTO_NAMES.has(name);
+}
+
+/** An empty record keyed by spec names in generated code: `{}`, or a null-prototype object when one of `names`
+ * is an Object.prototype member name, so that `r[name] = v` always defines an own property (even `__proto__`) and
+ * no lookup reads an inherited member. Ordinary specs keep the plain `{}`. */
+export function emptyRecord(names: Iterable<string>): string {
+  for (const n of names) if (isProtoName(n)) return "Object.create(null)";
+  return "{}";
+}
+
 /** Any JSON value as a literal expression (numbers that JSON cannot write are spelled out). */
 export function lit(v: unknown): string {
   if (typeof v === "number") return num(v);
@@ -53,7 +77,7 @@ export function lit(v: unknown): string {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) return `[${v.map(lit).join(", ")}]`;
   if (typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${str(k)}: ${lit(x)}`);
+    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${key(k)}: ${lit(x)}`);
     return `{ ${entries.join(", ")} }`;
   }
   return "null";

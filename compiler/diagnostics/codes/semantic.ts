@@ -150,6 +150,12 @@ export const semanticCodes: CodeInfo[] = [
     example: "data x: Real[2] = ring()\ndata w: Real[2] = grid()",
     fix: "A spec trains on one data source per run: bind all its columns in one declaration (`data x: ..., y: ... = source(...)`), or select the source with `when` / `match` on a param.",
   },
+  {
+    code: "E0320",
+    title: "no data declaration",
+    example: 'model m "a GAN without data"\nlatent z ~ Normal(0, 1, dim=2)',
+    fix: "Declare the data the spec trains on, e.g. `data x: Real[2] = ring()`; with `when` blocks, every branch the params can select needs one. An empty file is reported here too.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
