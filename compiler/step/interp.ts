@@ -145,63 +145,81 @@ function validRange(n: number, s: number, off: number, size: number): [number, n
 }
 
 /** conv2d (ONNX Conv): y[n, o, i, j] = sum_{c, a, b} x[n, c, i sh + a dh - top, j sw + b dw - left] w[o, c, a, b].
- * Loops ordered so that the innermost one runs along a row of y with the index ranges precomputed (no bounds
- * checks inside): the float64 reference has to be fast enough for whole conv GAN updates in tests. */
+ * As im2col and dot products, image by image: the patch of each output pixel is gathered into one contiguous row
+ * (zeros in the padding), so the innermost loop is a plain dot product of length C kh kw with the filter (the float64
+ * reference has to be fast enough for whole conv GAN updates in tests). */
 function conv2dKernel(x: Tensor, w: Tensor, node: StepValue): Float64Array {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [O, , kh, kw] = w.shape as [number, number, number, number];
   const [, , Ho, Wo] = node.shape as [number, number, number, number];
   const { s: [sh, sw], d: [dh, dw], p: [pt, pl] } = convAttrs(node) as { s: [number, number]; d: [number, number]; p: [number, number] };
   const X = x.data, K = w.data;
-  const out = new Float64Array(N * O * Ho * Wo);
-  for (let a = 0; a < kh; a++) {
-    const [i0, i1] = validRange(Ho, sh, a * dh - pt, H);
-    for (let b = 0; b < kw; b++) {
-      const [j0, j1] = validRange(Wo, sw, b * dw - pl, W);
-      if (i0 > i1 || j0 > j1) continue;
-      for (let n = 0; n < N; n++)
-        for (let o = 0; o < O; o++) {
-          const yo = (n * O + o) * Ho * Wo;
-          for (let c = 0; c < C; c++) {
-            const wv = K[((o * C + c) * kh + a) * kw + b]!;
-            const xo = (n * C + c) * H * W + b * dw - pl;
-            for (let i = i0; i <= i1; i++) {
-              const xr = xo + (i * sh + a * dh - pt) * W, yr = yo + i * Wo;
-              for (let j = j0; j <= j1; j++) out[yr + j]! += wv * X[xr + j * sw]!;
-            }
+  const Q = C * kh * kw, P = Ho * Wo;
+  const out = new Float64Array(N * O * P);
+  const cols = new Float64Array(P * Q);
+  for (let n = 0; n < N; n++) {
+    cols.fill(0);
+    for (let c = 0; c < C; c++)
+      for (let a = 0; a < kh; a++) {
+        const [i0, i1] = validRange(Ho, sh, a * dh - pt, H);
+        for (let b = 0; b < kw; b++) {
+          const [j0, j1] = validRange(Wo, sw, b * dw - pl, W);
+          const q = (c * kh + a) * kw + b;
+          const xo = (n * C + c) * H * W + b * dw - pl;
+          for (let i = i0; i <= i1; i++) {
+            const xr = xo + (i * sh + a * dh - pt) * W;
+            for (let j = j0; j <= j1; j++) cols[(i * Wo + j) * Q + q] = X[xr + j * sw]!;
           }
         }
+      }
+    for (let o = 0; o < O; o++) {
+      const wo = o * Q, yo = (n * O + o) * P;
+      for (let p = 0; p < P; p++) {
+        const po = p * Q;
+        let acc = 0;
+        for (let q = 0; q < Q; q++) acc += cols[po + q]! * K[wo + q]!;
+        out[yo + p] = acc;
+      }
     }
   }
   return out;
 }
 
-/** conv2d_transpose (ONNX ConvTranspose): y[n, o, i sh + a dh - top, j sw + b dw - left] += x[n, c, i, j] w[c, o, a, b] */
+/** conv2d_transpose (ONNX ConvTranspose): y[n, o, i sh + a dh - top, j sw + b dw - left] += x[n, c, i, j] w[c, o, a, b].
+ * As a product and col2im, image by image: cols[pixel, (o, a, b)] = sum_c x[c, pixel] w[c, (o, a, b)] with a
+ * contiguous innermost loop of length O kh kw, then every column scattered to its output pixel. */
 function conv2dTransposeKernel(x: Tensor, w: Tensor, node: StepValue): Float64Array {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [, O, kh, kw] = w.shape as [number, number, number, number];
   const [, , Ho, Wo] = node.shape as [number, number, number, number];
   const { s: [sh, sw], d: [dh, dw], p: [pt, pl] } = convAttrs(node) as { s: [number, number]; d: [number, number]; p: [number, number] };
   const X = x.data, K = w.data;
+  const Q = O * kh * kw, P = H * W;
   const out = new Float64Array(N * O * Ho * Wo);
-  for (let a = 0; a < kh; a++) {
-    const [i0, i1] = validRange(H, sh, a * dh - pt, Ho);
-    for (let b = 0; b < kw; b++) {
-      const [j0, j1] = validRange(W, sw, b * dw - pl, Wo);
-      if (i0 > i1 || j0 > j1) continue;
-      for (let n = 0; n < N; n++)
-        for (let o = 0; o < O; o++) {
+  const cols = new Float64Array(P * Q);
+  for (let n = 0; n < N; n++) {
+    cols.fill(0);
+    for (let p = 0; p < P; p++) {
+      const po = p * Q;
+      for (let c = 0; c < C; c++) {
+        const xv = X[(n * C + c) * P + p]!;
+        const wo = c * Q;
+        for (let q = 0; q < Q; q++) cols[po + q]! += xv * K[wo + q]!;
+      }
+    }
+    for (let o = 0; o < O; o++)
+      for (let a = 0; a < kh; a++) {
+        const [i0, i1] = validRange(H, sh, a * dh - pt, Ho);
+        for (let b = 0; b < kw; b++) {
+          const [j0, j1] = validRange(W, sw, b * dw - pl, Wo);
+          const q = (o * kh + a) * kw + b;
           const yo = (n * O + o) * Ho * Wo + b * dw - pl;
-          for (let c = 0; c < C; c++) {
-            const wv = K[((c * O + o) * kh + a) * kw + b]!;
-            const xo = (n * C + c) * H * W;
-            for (let i = i0; i <= i1; i++) {
-              const yr = yo + (i * sh + a * dh - pt) * Wo, xr = xo + i * W;
-              for (let j = j0; j <= j1; j++) out[yr + j * sw]! += wv * X[xr + j]!;
-            }
+          for (let i = i0; i <= i1; i++) {
+            const yr = yo + (i * sh + a * dh - pt) * Wo;
+            for (let j = j0; j <= j1; j++) out[yr + j * sw]! += cols[(i * W + j) * Q + q]!;
           }
         }
-    }
+      }
   }
   return out;
 }

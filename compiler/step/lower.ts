@@ -4,8 +4,19 @@
 // part of a learnable GaussianMixture stays in the graph), and the update's gradient comes from compiler/passes/
 // grad.ts, followed by the optimizer as IR (optimizer.ts). Anything not lowered yet is a LowerError naming the spec
 // line, so `ganc compile --emit step-ir` says what is missing instead of emitting a wrong graph.
+//
+// Conv networks (runtime/layers/conv.ts, norm.ts, activations.ts): the spec's and the store's layouts are tfjs's
+// (images NHWC, conv2d kernels [k, k, in, out], conv2d_transpose kernels [k, k, out, in]; checkpoints keep them),
+// the step IR's convs are ONNX's (NCHW, [out, in, k, k] / [in, out, k, k]). Kernels are transposed in the graph;
+// activations are transposed to NCHW where a run of conv / batchnorm / pool layers starts and back to NHWC where
+// anything else reads them (flatten, reshape, dense, a network's output), elementwise activations in between keep
+// NCHW (the `nchw` set marks the step values that hold the NCHW form of an NHWC value of the typed IR). "same" pads
+// as TensorFlow: the odd pixel at the bottom / right. Batchnorm in training mode, as the tfjs layer: batch moments
+// over every axis but the channels, eps 1e-3, and each application moves the moving statistics (`state` inputs
+// named by their store names, "Enc/batchnorm_0/moving_mean") by momentum 0.99, chained in application order, the
+// last value an update output of the same name.
 import type { Span } from "../diagnostics/diagnostic.ts";
-import type { IRGraph, IRLatent, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
+import type { IRGraph, IRLatent, IRLayer, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
 import { grad } from "../passes/grad.ts";
 import { liveIds } from "../passes/graph.ts";
@@ -22,6 +33,16 @@ export class LowerError extends Error {
 
 /** clamp of probabilities before logs, as runtime/losses EPS */
 const EPS = 1e-8;
+
+/** typed-IR ops that act elementwise on one image: they keep an NCHW operand NCHW */
+const LAYOUT_FREE = new Set(["relu", "leaky_relu", "tanh", "sigmoid", "softplus", "log_sigmoid", "neg", "exp", "log", "sqrt", "abs", "square"]);
+
+/** TensorFlow's padding of a conv of an n-pixel axis: "same" puts the odd pixel after (runtime/layers/conv-util.ts) */
+function tfPads(n: number, k: number, s: number, same: boolean): { before: number; after: number } {
+  if (!same) return { before: 0, after: 0 };
+  const total = Math.max((Math.ceil(n / s) - 1) * s + k - n, 0);
+  return { before: total >> 1, after: total - (total >> 1) };
+}
 
 const flat = (j: Json): number[] => (Array.isArray(j) ? j.flatMap(flat) : [Number(j)]);
 const dtypeOf = (t: TensorType): DType => (t.elem === "int" ? "i32" : t.elem === "bool" ? "bool" : "f32");
@@ -59,6 +80,11 @@ class Lowering {
   private readonly nets: Map<string, IRNetwork>;
   private readonly latents: Map<string, IRLatent>;
   private gpCount = 0;
+  /** step values holding the NCHW form of an image the typed IR has as NHWC, and the transposes made of them */
+  private readonly nchw = new Set<number>();
+  private readonly layoutCache = new Map<string, number>();
+  /** batch-norm moving statistics: store name -> the shape and the id of its current value (input or last update) */
+  readonly stats = new Map<string, { shape: number[]; cur: number }>();
 
   constructor(
     readonly ir: IRProgram,
@@ -82,6 +108,36 @@ class Lowering {
     const shape = this.params.get(name);
     if (!shape) throw new LowerError(`no learnable tensor named ${JSON.stringify(name)}`, null);
     return this.once(`param:${name}`, () => this.b.input(name, "param", shape));
+  }
+
+  /** the NHWC (typed-IR) layout of step value `id` */
+  private nhwc(id: number): number {
+    if (!this.nchw.has(id)) return id;
+    return this.once(`nhwc:${id}`, () => this.b.add("transpose", [id], { perm: [0, 2, 3, 1] }));
+  }
+
+  /** the NCHW layout of the image `id` (rank 4) */
+  private toNchw(id: number): number {
+    if (this.nchw.has(id)) return id;
+    let t = this.layoutCache.get(`nchw:${id}`);
+    if (t === undefined) {
+      t = this.b.add("transpose", [id], { perm: [0, 3, 1, 2] });
+      this.layoutCache.set(`nchw:${id}`, t);
+      this.nchw.add(t);
+    }
+    return t;
+  }
+
+  private markNchw(id: number): number {
+    this.nchw.add(id);
+    return id;
+  }
+
+  /** a batch-norm moving statistic: the state input on first use, then its value after the last application */
+  private stat(name: string, shape: number[]): number {
+    let s = this.stats.get(name);
+    if (!s) this.stats.set(name, (s = { shape, cur: this.b.input(name, "state", shape) }));
+    return s.cur;
   }
 
   private shapeOf(t: TensorType, n: number): number[] {
@@ -139,7 +195,12 @@ class Lowering {
       const prev = this.b.span;
       this.b.span = v.span ?? prev;
       try {
-        ids.set(v.id, this.value(v, v.args.map((a) => ids.get(a)!), v.args.map((a) => byId.get(a)!.type), n, args, net));
+        // layers and elementwise activations take an NCHW image as it is; everything else reads NHWC
+        const keep = v.op === "layer" || LAYOUT_FREE.has(v.op);
+        const a = v.args.map((x) => (keep ? ids.get(x)! : this.nhwc(ids.get(x)!)));
+        const id = this.value(v, a, v.args.map((x) => byId.get(x)!.type), n, args, net);
+        if (LAYOUT_FREE.has(v.op) && this.nchw.has(a[0]!)) this.markNchw(id);
+        ids.set(v.id, id);
       } catch (e) {
         if (e instanceof LowerError) throw e;
         throw new LowerError(`${v.op}: ${(e as Error).message}`, v.span);
@@ -147,7 +208,7 @@ class Lowering {
         this.b.span = prev;
       }
     }
-    return ids.get(g.output)!;
+    return this.nhwc(ids.get(g.output)!);
   }
 
   private value(v: IRValue, a: number[], at: TensorType[], n: number, netArgs: number[], net: IRNetwork | null): number {
@@ -278,10 +339,83 @@ class Lowering {
     const b = this.b;
     if (l.kind === "dense") {
       const [kernel, bias] = l.params;
-      return b.add("add", [b.add("matmul", [x, this.param(kernel!.name)]), this.param(bias!.name)]);
+      return b.add("add", [b.add("matmul", [this.nhwc(x), this.param(kernel!.name)]), this.param(bias!.name)]);
     }
     if (l.kind === "dropout" && !(Number(l.attrs.rate) > 0)) return x;
-    throw new LowerError(`layer ${l.kind} is not lowered to the step IR yet (dense is)`, l.span);
+    if (l.kind === "conv2d" || l.kind === "conv2d_transpose") return this.conv(l, x);
+    if (l.kind === "batchnorm") return this.batchnorm(l, x);
+    if (l.kind === "maxpool" || l.kind === "avgpool") return this.pool(l, x);
+    throw new LowerError(`layer ${l.kind} is not lowered to the step IR yet`, l.span);
+  }
+
+  /** tfjs conv2d / conv2dTranspose (+ bias) on the NCHW image, the kernel transposed from the store's layout */
+  private conv(l: IRLayer, x: number): number {
+    const b = this.b;
+    const xi = this.toNchw(x);
+    const [, , H, W] = b.get(xi).shape as [number, number, number, number];
+    const k = Number(l.attrs.kernel), s = Number(l.attrs.stride ?? 1);
+    const same = l.attrs.padding !== "valid"; // as the tfjs emitter reads it
+    const [kernel, bias] = l.params;
+    // [k, k, in, out] -> [out, in, k, k]; [k, k, out, in] -> [in, out, k, k]: the same permutation
+    const w = b.add("transpose", [this.param(kernel!.name)], { perm: [3, 2, 0, 1] });
+    const F = b.get(w).shape[l.kind === "conv2d" ? 0 : 1]!;
+    let y: number;
+    if (l.kind === "conv2d") {
+      const [gh, gw] = [tfPads(H, k, s, same), tfPads(W, k, s, same)];
+      y = b.add("conv2d", [xi, w], { strides: [s, s], pads: [gh.before, gw.before, gh.after, gw.after] });
+    } else {
+      // the input gradient of a conv2d of the output size: its pads, and the output_padding that gives that size
+      const [oh, ow] = same ? [H * s, W * s] : [(H - 1) * s + k, (W - 1) * s + k];
+      const [gh, gw] = [tfPads(oh, k, s, same), tfPads(ow, k, s, same)];
+      const op = [oh - (s * (H - 1) + k - gh.before - gh.after), ow - (s * (W - 1) + k - gw.before - gw.after)];
+      if (op.some((p) => p < 0 || p >= s)) throw new LowerError(`conv2d_transpose: kernel ${k}, stride ${s} has no output_padding giving ${oh}x${ow}`, l.span);
+      y = b.add("conv2d_transpose", [xi, w], { strides: [s, s], pads: [gh.before, gw.before, gh.after, gw.after], output_padding: op });
+    }
+    return this.markNchw(b.add("add", [y, b.add("reshape", [this.param(bias!.name)], { shape: [F, 1, 1] })]));
+  }
+
+  /** tfjs batchnorm in training mode: batch moments over every axis but the channels; the moving statistics move */
+  private batchnorm(l: IRLayer, x: number): number {
+    const b = this.b;
+    const image = b.get(x).shape.length === 4;
+    const xi = image ? this.toNchw(x) : x;
+    const shape = b.get(xi).shape;
+    const C = Number(l.attrs.channels ?? shape[image ? 1 : shape.length - 1]);
+    const momentum = Number(l.attrs.momentum ?? 0.99), eps = Number(l.attrs.eps ?? 1e-3);
+    const axes = image ? [0, 2, 3] : shape.slice(0, -1).map((_, i) => i);
+    const chan = image ? [C, 1, 1] : [C];
+    const c = (v: number) => b.const(v);
+    const mean = b.add("mean", [xi], { axes, keepdims: true });
+    const d = b.add("sub", [xi, mean]);
+    const variance = b.add("mean", [b.add("square", [d])], { axes, keepdims: true });
+    for (const [stat, batch] of [["moving_mean", mean], ["moving_variance", variance]] as const) {
+      const name = `${l.id}/${stat}`;
+      const old = this.stat(name, [C]);
+      const cur = b.add("add", [b.add("mul", [old, c(momentum)]), b.add("mul", [b.add("reshape", [batch], { shape: [C] }), c(1 - momentum)])]);
+      this.stats.get(name)!.cur = cur;
+    }
+    const [gamma, beta] = l.params.map((p) => b.add("reshape", [this.param(p.name)], { shape: chan }));
+    const y = b.add("add", [b.add("mul", [b.add("div", [d, b.add("sqrt", [b.add("add", [variance, c(eps)])])]), gamma!]), beta!]);
+    return image ? this.markNchw(y) : y;
+  }
+
+  /** tfjs maxPool / avgPool where the windows tile the image (stride = size, no padding): a reshape into windows
+   * and a max / mean over them */
+  private pool(l: IRLayer, x: number): number {
+    const b = this.b;
+    const k = Number(l.attrs.size), s = Number(l.attrs.stride ?? k);
+    const xi = this.toNchw(x);
+    const [N, C, H, W] = b.get(xi).shape as [number, number, number, number];
+    // "same" pads nothing when the size divides the image
+    const noPad = l.attrs.padding !== "same" || (H % k === 0 && W % k === 0);
+    if (s !== k || !noPad)
+      throw new LowerError(`${l.kind} with size ${k}, stride ${s}, padding "${String(l.attrs.padding)}" is not lowered to the step IR yet (stride = size without padding is)`, l.span);
+    const [oh, ow] = [Math.floor(H / k), Math.floor(W / k)];
+    let t = xi;
+    if (oh * k < H) t = b.add("slice", [t], { axis: 2, start: 0, end: oh * k });
+    if (ow * k < W) t = b.add("slice", [t], { axis: 3, start: 0, end: ow * k });
+    const windows = b.add("reshape", [t], { shape: [N, C, oh, k, ow, k] });
+    return this.markNchw(b.add(l.kind === "maxpool" ? "max" : "mean", [windows], { axes: [3, 5], keepdims: false }));
   }
 
   /** the lower-triangular factors actually used, L = scale * tril (the upper triangle gets zero gradient), [K, D, D] */
@@ -452,5 +586,7 @@ export function lowerUpdate(ir: IRProgram, u: IRUpdate, opts: { exposeGrads?: bo
   // for tests that compare the gradients themselves with another autodiff: `grad:<store name>`
   if (opts.exposeGrads) vars.forEach((v, i) => b.output(grads[i]!, `grad:${v}`, "log"));
   optimizerStep(b, u, vars, varIds, grads);
+  // the moving statistics after the update's last batch-norm application
+  for (const [name, s] of L.stats) b.output(s.cur, name, "update");
   return b.graph();
 }

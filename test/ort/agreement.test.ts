@@ -10,12 +10,13 @@
 // tfjs's own gradients differ from float64 finite differences by up to 4e-4 (test/step/agreement.test.ts confirms
 // the step IR's against float64), so its parameters are held to 3e-3. Measured worst per case: printed.
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileModule, REPO } from "../../experiments/lib/spec-program.ts";
 import { trainRun } from "../../runtime/train/run.ts";
 import { loadLatestCheckpoint } from "../../runtime/train/checkpoint.ts";
+import type { OrtPlan } from "../../runtime/ort/plan.ts";
 
 const FASHION = existsSync("/usr/share/datasets/fashion-mnist");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ganc-ort-${p}-`));
@@ -27,10 +28,14 @@ interface Case {
   image?: boolean;
   /** float32-ill-conditioned losses (see the head comment) */
   illConditioned?: boolean;
+  /** tensors a batchnorm makes irrelevant to every loss (see the conv case) */
+  cancelled?: string[];
+  /** the optimizer slots' bound where it is not the default 1e-2 (see the conv case) */
+  slotTolerance?: number;
 }
 
-// the variants of test/specs/train-all.test.ts that the step IR lowers (the conv variants join once it lowers
-// convolutions), plus the WGAN-GP (a gradient of a gradient) and hinge examples
+// the variants of test/specs/train-all.test.ts (the conv one at batch 2: a tfjs conv step on wasm takes ~20 s at
+// the spec's batch), plus the WGAN-GP (a gradient of a gradient) and hinge examples
 export const AGREEMENT_CASES: Case[] = [
   { spec: "gat_gmm", overrides: {}, steps: 5 },
   { spec: "gat_gmm", overrides: { cov: "learn", d: 3 }, steps: 5 },
@@ -45,6 +50,21 @@ export const AGREEMENT_CASES: Case[] = [
   { spec: "pcm_gan", overrides: {}, steps: 5, illConditioned: true },
   { spec: "pcm_gan", overrides: { shared: "false", consistency: "literal_mi" }, steps: 5, illConditioned: true },
   { spec: "pcm_gan", overrides: { align: "true" }, steps: 5 },
+  // A conv bias right before a batchnorm (Enc/conv2d_1, G/conv2d_transpose_0) has a gradient that is zero in exact
+  // arithmetic (the batch mean cancels it); so has Enc/conv2d_0's for a channel whose pre-activations all sit on one
+  // side of the leaky ReLU's kink. Adam turns the round-off left of that zero into steps of about +-lr, so these
+  // biases, and the batchnorms' moving means that track them, differ between any two float32 implementations (by
+  // ~1 of their own norm) while no loss depends on them: the losses are still compared, these tensors are not.
+  // Padding borders and the kink keep the cancellation from being exact, so their +-lr steps perturb the later
+  // updates' gradients slightly. One step (five updates, each reading the one before) keeps that small: the other
+  // parameters are held to the ill-conditioned 3e-3 (measured worst 2.9e-4, Enc/conv2d_0/kernel), the optimizer
+  // slots to 2e-2 (measured worst 1.2e-2, prior_step's v of Enc/batchnorm_0/beta); a second step lets the
+  // perturbation grow to 1e-2 in the parameters. The step IR's conv gradients themselves are checked against
+  // float64 in test/step/agreement.test.ts.
+  {
+    spec: "pcm_gan", overrides: { dataset: "fashion", batch_size: "2" }, steps: 1, image: true, illConditioned: true, slotTolerance: 2e-2,
+    cancelled: ["param/Enc/conv2d_0/bias", "param/Enc/conv2d_1/bias", "param/G/conv2d_transpose_0/bias", "state/Enc/batchnorm_0/moving_mean", "state/G/batchnorm_0/moving_mean"],
+  },
   { spec: join(REPO, "examples/specs/wgan_gp_ring.gan"), overrides: {}, steps: 5 },
   { spec: join(REPO, "examples/specs/hinge_ring.gan"), overrides: {}, steps: 3 },
 ];
@@ -79,11 +99,24 @@ describe("backend ort = the tfjs trainer (5 steps, same seed)", () => {
       const ort = await run("ort");
       const wasm = await run("wasm");
       expect(Object.keys(ort.arrays).sort()).toEqual(Object.keys(wasm.arrays).sort());
+      const skipped = new Set(c.cancelled ?? []);
+      if (c.cancelled) {
+        // an optimizer slot "opt/<update>/<slot>/<i>" belongs to the update's i-th updated parameter
+        const plan = JSON.parse(readFileSync(join(dir, "graphs", "plan.json"), "utf8")) as OrtPlan;
+        for (const u of plan.updates) {
+          const params = new Set(u.inputs.filter((i) => i.kind === "param").map((i) => i.name));
+          u.outputs.filter((o) => o.role === "update" && params.has(o.name)).forEach((o, i) => {
+            if (!skipped.has(`param/${o.name}`)) return;
+            for (const k of Object.keys(wasm.arrays)) if (k.startsWith(`opt/${u.update}/`) && k.endsWith(`/${i}`)) skipped.add(k);
+          });
+        }
+      }
       let worst = 0, worstKey = "";
       for (const [k, a] of Object.entries(wasm.arrays)) {
         const e = compare(ort.arrays[k]!.data, a.data);
+        if (skipped.has(k)) continue;
         if (k.startsWith("opt/")) {
-          expect(e.norm, `${label}: optimizer slot ${k}`).toBeLessThan(1e-2);
+          expect(e.norm, `${label}: optimizer slot ${k}`).toBeLessThan(c.slotTolerance ?? 1e-2);
           continue;
         }
         if (e.norm > worst) [worst, worstKey] = [e.norm, `${k}, ${(100 * e.off).toFixed(1)}% of elements off`];

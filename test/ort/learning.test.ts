@@ -1,6 +1,7 @@
 // One short real training run per bundled spec on backend ort (issue 14, item 8), asserting that learning happened
 // with the same criteria as the wasm tests (test/emit/e2e.test.ts, test/specs/train-*.test.ts). pcm_gan's conv
-// variant joins once the step IR lowers convolutions.
+// variant is checked against the tfjs trainer (agreement.test.ts), not here: 120 steps at batch 8 (~75 s on the
+// 2-core VM) move its samples' mean image 16.2 -> 11.0 -> 20.5, too unsteady for a bound.
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { compileModule, makeOrtProgram } from "../../experiments/lib/spec-program.ts";
@@ -17,6 +18,20 @@ async function meanRadius(p: Program): Promise<number> {
   const pts = (await x.array()) as number[][];
   x.dispose();
   return mean(pts.map(([u, v]) => Math.hypot(u!, v!)));
+}
+
+/** distance between the mean of 500 generator images and the data's mean image (pixels in the data's scale) */
+async function meanImageDistance(p: Program): Promise<number> {
+  const col = p.data.columns[0]!;
+  const D = col.shape.reduce((a, b) => a * b, 1);
+  const dataMean = new Float64Array(D);
+  for (let i = 0; i < col.data.length; i++) dataMean[i % D]! += col.data[i]! / p.data.n;
+  const x = p.sample(500);
+  const v = await x.data();
+  x.dispose();
+  const m = new Float64Array(D);
+  for (let i = 0; i < v.length; i++) m[i % D]! += v[i]! / 500;
+  return Math.sqrt(m.reduce((a, x, i) => a + (x - dataMean[i]!) ** 2, 0));
 }
 
 describe("bundled specs learn on backend ort", () => {
@@ -73,22 +88,10 @@ describe("bundled specs learn on backend ort", () => {
 
   it.skipIf(!FASHION)("gm_gan (Fashion-MNIST MLPs, lr 1e-3, 200 steps): the samples' mean image approaches the data's", async () => {
     const { program: p, stepper } = await makeOrtProgram(await compileModule("gm_gan", { lr: "1e-3" }, { graphs: true }));
-    const col = p.data.columns[0]!;
-    const D = col.shape.reduce((a, b) => a * b, 1);
-    const dataMean = new Float64Array(D);
-    for (let i = 0; i < col.data.length; i++) dataMean[i % D]! += col.data[i]! / p.data.n;
-    const dist = async () => {
-      const x = p.sample(500);
-      const v = await x.data();
-      x.dispose();
-      const m = new Float64Array(D);
-      for (let i = 0; i < v.length; i++) m[i % D]! += v[i]! / 500;
-      return Math.sqrt(m.reduce((a, x, i) => a + (x - dataMean[i]!) ** 2, 0));
-    };
-    const before = await dist();
+    const before = await meanImageDistance(p);
     for (let s = 0; s < 200; s++) await stepper.trainStep(s);
     await stepper.flush();
-    const after = await dist();
+    const after = await meanImageDistance(p);
     console.log(`ort gm_gan fashion: |mean(G) - mean(data)| ${before.toFixed(3)} -> ${after.toFixed(3)}`);
     // measured (seed 0): 16.18 -> 10.55; GAN training oscillates, so the bound is loose
     expect(after).toBeLessThan(0.75 * before);

@@ -4,8 +4,10 @@
 // learnable mixture's noise is recovered from the trainer's draw). Compared per update: the loss (1e-5, allclose),
 // every gradient (1e-5 of its norm; see below for float32-ill-conditioned ones) and the parameters after the
 // optimizer (1e-5 of their norm). tfjs then applies its own update and both go on from tfjs's parameters, so each
-// comparison is one update deep. Not covered yet: gat_gmm (lowered, but its two updates share one loss, which the
-// trainer differentiates jointly: no single-update hook) and the conv variants (not lowered: E0797).
+// comparison is one update deep. Batch-norm moving statistics (state inputs named by their store names) start from
+// the trainer's store and their updated values are compared with what its layers assigned (1e-5 of their norm).
+// Not covered yet: gat_gmm (lowered, but its two updates share one loss, which the trainer differentiates jointly:
+// no single-update hook).
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -56,22 +58,29 @@ function recoverEps(z: Float32Array | Int32Array | Uint8Array, comp: (row: numbe
   return out;
 }
 
+/** the Euclidean norm (Math.hypot(...x) overflows the stack on a conv kernel's 131072 elements) */
+function l2(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Number(x[i]) ** 2;
+  return Math.sqrt(s);
+}
+
 /** min over h of |(L(p + hv) - L(p - hv)) / 2h - sign <g, v>| / |g| for a random unit v over input `param` */
 function directional(g: StepGraph, inputs: Record<string, Float64Array | Int32Array>, param: string, loss: string, sign: number, grad: Float64Array): number {
   const p = inputs[param] as Float64Array;
   let seed = 12345;
   const v = Float64Array.from(p, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5);
-  const nv = Math.hypot(...v);
+  const nv = l2(v);
   v.forEach((x, i) => (v[i] = x / nv));
   const at = (h: number) => interpret(g, { ...inputs, [param]: Float64Array.from(p, (x, i) => x + h * v[i]!) })[loss]!.data[0]!;
   const an = sign * grad.reduce((a, x, i) => a + x * v[i]!, 0);
   // the best of several step sizes: a ReLU kink within h of p spoils the larger ones, round-off the smaller ones
-  const scale = Math.max(1, Math.hypot(...p));
-  const gnorm = Math.max(Math.hypot(...grad), 1e-12);
+  const scale = Math.max(1, l2(p));
+  const gnorm = Math.max(l2(grad), 1e-12);
   return Math.min(...[1e-4, 1e-5, 1e-6, 1e-7].map((h) => Math.abs((at(h * scale) - at(-h * scale)) / (2 * h * scale) - an) / gnorm));
 }
 
-async function agree(path: string, overrides: Record<string, string>, steps = 5): Promise<number> {
+async function agree(path: string, overrides: Record<string, string>, steps = 5, skip: string[] = []): Promise<number> {
   const file = join(ROOT, path);
   const spec = path.replace(/^.*\//, "").replace(/\.gan$/, "");
   const ir = checkFile(file, { overrides }).ir!;
@@ -90,11 +99,14 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
   let worstOff = 0;
   let worstGrad = 0;
   let fdChecked = 0;
+  let worstStat = 0;
+  let zeroGrads = 0;
+  let statsChecked = 0;
   for (let step = 0; step < steps; step++) {
     const batch = ref.nextBatch();
     for (const pu of plan.updates) {
       const u = ir.updates.find((x) => x.name === pu.update)!;
-      if (step % u.every !== 0) continue;
+      if (step % u.every !== 0 || skip.includes(u.name)) continue;
       for (let rep = 0; rep < u.repeat; rep++) {
         // the draws the trainer will make inside its gradient tape: drawn once here for the interpreter's inputs,
         // then the stream is rewound so that ref.grads draws the same values (connected to learnable priors)
@@ -107,6 +119,7 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
         for (const inp of pu.graph.inputs) {
           const node = pu.graph.values[inp.id]!;
           if (inp.kind === "param") inputs[inp.name] = Float64Array.from(prog.store.get(inp.name).dataSync());
+          else if (inp.kind === "state" && !inp.name.startsWith(`${u.name}/`)) inputs[inp.name] = Float64Array.from(prog.store.get(inp.name).dataSync()); // moving statistics
           else if (inp.kind === "state") inputs[inp.name] = slots.get(inp.name) ?? new Float64Array(node.shape.reduce((a, b) => a * b, 1));
           else if (inp.kind === "noise" && /\.(each_)?eps$/.test(inp.name)) {
             const m = /^noise:(.*)\.(each_eps|eps)$/.exec(inp.name)!;
@@ -149,7 +162,18 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
         // of four step sizes: ReLU kinks and clamps are everywhere in these losses; measured: at most 3e-6): then the
         // float32 reference, not the compiler, is what is off.
         let loose = false;
+        // A structurally zero gradient: a conv bias right before a batchnorm (the batch mean cancels it). The step IR
+        // gives 0 to float64 round-off, tfjs float32 round-off (~1e-7 of the other gradients); both then move the
+        // bias by Adam-normalised round-off (up to lr per element, signs at random), which no output depends on. So:
+        // the reference must be zero to float32 round-off too, and the parameter is not compared.
+        const gmax = Math.max(...names.map((n) => l2(g.grads[n]!.dataSync())));
+        const zero = new Set(names.filter((n) => l2(out[`grad:${n}`]!.data) < 1e-12 * gmax));
+        for (const n of zero) {
+          expect(l2(g.grads[n]!.dataSync()), `${spec} step ${step} ${u.name}: gradient of ${n} (zero in the step IR)`).toBeLessThan(1e-6 * gmax);
+          zeroGrads++;
+        }
         for (const n of names) {
+          if (zero.has(n)) continue;
           const e = normErr(out[`grad:${n}`]!.data, g.grads[n]!.dataSync(), 1e-5);
           worstGrad = Math.max(worstGrad, e.norm);
           if (e.norm < 1e-5) continue;
@@ -163,11 +187,12 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
         prog.optimizers[u.name]!.apply(vars, names.map((n) => g.grads[n]!));
         for (const n of names) {
           const mine = out[n];
-          if (!mine) continue; // no gradient: left as it is (tfjs too)
+          if (!mine || zero.has(n)) continue; // no gradient: left as it is (tfjs too); a zero one: see above
           // Adam divides by sqrt(v): for an element whose gradient is ~eps, float32 round-off moves its step by up to
           // lr, and a pre-activation at a kink can fall on either side. So: the whole tensor within 1e-5 (norm), and
-          // at most 0.5% of its elements individually off by more than 1e-5 of the tensor's scale (1e-3 in norm
-          // after a finite-difference-confirmed float32 gradient difference above).
+          // at most 0.5% of its elements (or one, in a tensor of fewer than 200: a conv bias of 32 channels)
+          // individually off by more than 1e-5 of the tensor's scale (1e-3 in norm after a finite-difference-confirmed
+          // float32 gradient difference above).
           const e = normErr(mine.data, prog.store.get(n).dataSync(), 1e-5);
           worst = Math.max(worst, loose ? 0 : e.norm);
           if (loose) {
@@ -176,7 +201,17 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
           }
           worstOff = Math.max(worstOff, e.off);
           expect(e.norm, `${spec} step ${step} ${u.name}: parameter ${n}`).toBeLessThan(1e-5);
-          expect(e.off, `${spec} step ${step} ${u.name}: parameter ${n}: share of elements off`).toBeLessThan(5e-3);
+          const len = prog.store.get(n).size;
+          const count = Math.round(e.off * len);
+          expect(count, `${spec} step ${step} ${u.name}: parameter ${n}: elements off (of ${len})`).toBeLessThanOrEqual(len < 200 ? 1 : Math.ceil(5e-3 * len) - 1);
+        }
+        // the moving statistics the trainer's batch-norm layers assigned while computing its gradients
+        for (const o of pu.graph.outputs) {
+          if (o.role !== "update" || o.name.startsWith(`${u.name}/`) || names.includes(o.name)) continue;
+          const e = normErr(out[o.name]!.data, prog.store.get(o.name).dataSync(), 1e-5);
+          worstStat = Math.max(worstStat, e.norm);
+          statsChecked++;
+          expect(e.norm, `${spec} step ${step} ${u.name}: moving statistic ${o.name}`).toBeLessThan(1e-5);
         }
         for (const o of pu.graph.outputs) if (o.role === "update" && o.name.startsWith(`${u.name}/`)) slots.set(o.name, Float64Array.from(out[o.name]!.data));
         rt.tf.dispose([g.value, ...Object.values(g.grads), ...Object.values(draws)]);
@@ -184,7 +219,7 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5)
     }
     rt.tf.dispose(Object.values(batch));
   }
-  console.log(`${path} ${JSON.stringify(overrides)}: worst loss / parameter-norm relative difference ${worst.toExponential(2)}, gradient ${worstGrad.toExponential(2)} (${fdChecked} confirmed by float64 finite differences), elements off ${(100 * worstOff).toFixed(3)}%`);
+  console.log(`${path} ${JSON.stringify(overrides)}: worst loss / parameter-norm relative difference ${worst.toExponential(2)}, gradient ${worstGrad.toExponential(2)} (${fdChecked} confirmed by float64 finite differences${zeroGrads ? `, ${zeroGrads} structurally zero` : ""}), elements off ${(100 * worstOff).toFixed(3)}%${statsChecked ? `, moving statistics ${worstStat.toExponential(2)} (${statsChecked} checked)` : ""}`);
   return worst;
 }
 
@@ -193,7 +228,7 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
   // hinge_ring stops at 3: at its step 3 one of the 256 examples has a ReLU pre-activation within float32 round-off
   // of 0 in G, so the float32 reference and the float64 interpreter put it on different sides of the kink and G's
   // first-kernel gradient differs by about that example's 1/256 share (0.4%); its first three steps agree to 1e-6.
-  for (const [spec, overrides, steps] of [
+  for (const [spec, overrides, steps, skip] of [
     ["specs/vanilla_gan.gan", {}, 5],
     ["specs/vanilla_gan.gan", { dataset: "grid" }, 5],
     ["specs/mixture_gan.gan", {}, 5],
@@ -204,9 +239,18 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["specs/mixture_gan.gan", { mu: "half", dataset: "grid" }, 5],
     ["examples/specs/wgan_gp_ring.gan", { n_critic: "2" }, 5],
     ["examples/specs/hinge_ring.gan", {}, 3],
-  ] as [string, Record<string, string>, number][]) {
-    it(`${spec} ${JSON.stringify(overrides)}: ${steps} steps`, async () => {
-      expect(await agree(spec, overrides, steps)).toBeLessThan(1e-5);
+    // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
+    // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
+    // float64 interpreter's (~1 s) cost ~15 s a step even so
+    ["specs/pcm_gan.gan", { dataset: "fashion", batch_size: "2" }, 2],
+    // The stand-alone conv head (maxpool) through the updates that train it on the adversarial and consistency
+    // losses. prior_step is left out here: its mutual information of full-covariance responsibilities is
+    // ill-conditioned in float32 (see pcm_gan {} above), so every Cnet gradient would need a finite-difference
+    // confirmation (~80 s in this setting); the shared variant above covers it with conv networks.
+    ["specs/pcm_gan.gan", { dataset: "fashion", shared: "false", batch_size: "2" }, 1, ["prior_step"]],
+  ] as [string, Record<string, string>, number, string[]?][]) {
+    it(`${spec} ${JSON.stringify(overrides)}: ${steps} steps${skip ? ` (not ${skip.join(", ")})` : ""}`, async () => {
+      expect(await agree(spec, overrides, steps, skip)).toBeLessThan(1e-5);
     });
   }
 });
