@@ -1,7 +1,7 @@
 // Where an update graph's time goes on onnxruntime: compiles SPEC's step plan, opens UPDATE's graph with ORT's
 // profiler (one intra-op thread, graph optimisation "all", as backend ort), runs it 30 times on random inputs after
 // 30 warm-up runs, and prints ms per run, kernel ms per run, and kernel time by ONNX op type (after ORT's fusions).
-// Run: npx tsx bench/ort-profile.ts SPEC UPDATE ['{"param":"value"}']
+// Run: npx tsx bench/ort-profile.ts SPEC UPDATE ['{"param":"value"}'] [--nodes]   (--nodes: the 25 slowest nodes with shapes)
 //   e.g. npx tsx bench/ort-profile.ts bench/dense784.gan d_step
 //        npx tsx bench/ort-profile.ts pcm_gan c_step '{"dataset":"fashion","arch":"mlp"}'
 import { readFileSync, readdirSync } from "node:fs";
@@ -12,7 +12,7 @@ import { readOrtPlan } from "../runtime/ort/driver.ts";
 
 const [spec, update] = [process.argv[2], process.argv[3] ?? "d_step"];
 if (!spec) throw new Error("usage: npx tsx bench/ort-profile.ts SPEC UPDATE ['{overrides json}']");
-const overrides = JSON.parse(process.argv[4] ?? "{}") as Record<string, string>;
+const overrides = JSON.parse(process.argv[4]?.startsWith("{") ? process.argv[4] : "{}") as Record<string, string>;
 const RUNS = 30;
 
 const c = await compileModule(spec, overrides, { graphs: true });
@@ -37,7 +37,10 @@ for (let r = 0; r < RUNS; r++) await session.run(feeds);
 const msPerRun = (performance.now() - t0) / RUNS;
 session.endProfiling();
 const file = readdirSync(c.dir).find((f) => f.startsWith("ort-profile"))!;
-const events = JSON.parse(readFileSync(join(c.dir, file), "utf8")) as { cat: string; name: string; dur: number; args: { op_name?: string } }[];
+const events = JSON.parse(readFileSync(join(c.dir, file), "utf8")) as {
+  cat: string; name: string; dur: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] };
+}[];
+const byNode = new Map<string, { op: string; us: number; shapes: string }>();
 const byOp = new Map<string, { n: number; us: number }>();
 let total = 0;
 for (const e of events) {
@@ -48,9 +51,18 @@ for (const e of events) {
   x.us += e.dur;
   byOp.set(k, x);
   total += e.dur;
+  const shapes = (xs?: Record<string, number[]>[]) => (xs ?? []).map((o) => `[${Object.values(o)[0]}]`).join(",");
+  const node = byNode.get(e.name) ?? { op: k, us: 0, shapes: `${shapes(e.args.input_type_shape)} -> ${shapes(e.args.output_type_shape)}` };
+  node.us += e.dur;
+  byNode.set(e.name, node);
 }
 const runs = 2 * RUNS; // the profile covers warm-up and timed runs
 console.log(`${spec} ${update}: ${msPerRun.toFixed(2)} ms per run, ${(total / 1000 / runs).toFixed(2)} ms of it in kernels`);
 console.log("op type              nodes/run  kernel ms/run");
 for (const [k, v] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 20))
   console.log(`${k.padEnd(20)} ${(v.n / runs).toFixed(0).padStart(9)} ${(v.us / 1000 / runs).toFixed(3).padStart(14)}`);
+if (process.argv.includes("--nodes")) {
+  console.log("\nslowest nodes                                       kernel ms/run  shapes");
+  for (const [name, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 25))
+    console.log(`${name.replace(/_kernel_time$/, "").slice(0, 50).padEnd(50)} ${(v.us / 1000 / runs).toFixed(3).padStart(8)}  ${v.op} ${v.shapes}`);
+}

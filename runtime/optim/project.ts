@@ -60,6 +60,54 @@ function num(args: Record<string, unknown> | number[], keys: string[], pos: numb
   return v;
 }
 
+/** Project the row-major values `data` of shape `shape` in place, on the host (plain JS, no tensors): what
+ * `project` does to a variable, for hosts that hold the values as a Float32Array (the onnxruntime driver).
+ * Same arithmetic as `project`, so both backends project identically. */
+export function projectArray(kind: ProjectionKind, data: Float32Array, shape: readonly number[], args: Record<string, unknown> | number[] = {}): void {
+  if (kind === "nonneg") {
+    for (let i = 0; i < data.length; i++) if (!(data[i]! >= 0) && !Number.isNaN(data[i]!)) data[i] = 0;
+    return;
+  }
+  if (kind === "clip") {
+    const lo = num(args, ["lo", "min"], 0, "clip");
+    const hi = num(args, ["hi", "max"], 1, "clip");
+    if (!(lo <= hi)) throw new GancRuntimeError(`projection clip: lo ${lo} > hi ${hi}`, { code: "project-args" });
+    const flo = Math.fround(lo), fhi = Math.fround(hi);
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i]!;
+      if (x < flo) data[i] = flo;
+      else if (x > fhi) data[i] = fhi;
+    }
+    return;
+  }
+  if (kind !== "sym_eig_below")
+    throw new GancRuntimeError(`unknown projection "${String(kind)}"`, {
+      code: "project-args",
+      hint: "available: sym_eig_below(bound), clip(lo, hi), nonneg",
+    });
+  const bound = num(args, ["bound", "max", "value"], 0, "sym_eig_below");
+  const r = shape.length;
+  const d = shape[r - 1]!;
+  if (r < 2 || shape[r - 2] !== d)
+    throw new GancRuntimeError(`sym_eig_below needs trailing square matrices, got shape [${shape}]`, {
+      code: "project-args",
+    });
+  const M = new Float64Array(d * d);
+  for (let b = 0; b < data.length / (d * d); b++) {
+    const o = b * d * d;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) M[i * d + j] = 0.5 * (data[o + i * d + j]! + data[o + j * d + i]!);
+    const { values, vectors: V } = symEig(M, d);
+    // every entry of the block is read above, before any is written
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += V[i * d + k]! * Math.min(values[k]!, bound) * V[j * d + k]!;
+        data[o + i * d + j] = s;
+      }
+  }
+}
+
 /** Project v in place. sym_eig_below(bound): each trailing [d,d] matrix is symmetrised and its eigenvalues clipped
  * to <= bound. clip(lo, hi): elementwise. nonneg: max(v, 0). */
 export async function project(
@@ -83,26 +131,7 @@ export async function project(
       code: "project-args",
       hint: "available: sym_eig_below(bound), clip(lo, hi), nonneg",
     });
-  const bound = num(args, ["bound", "max", "value"], 0, "sym_eig_below");
-  const d = v.shape[v.rank - 1];
-  if (v.rank < 2 || v.shape[v.rank - 2] !== d)
-    throw new GancRuntimeError(`sym_eig_below needs trailing square matrices, got shape [${v.shape}]`, {
-      code: "project-args",
-    });
-  const data = await v.data();
-  const out = new Float32Array(data.length);
-  const M = new Float64Array(d * d);
-  for (let b = 0; b < data.length / (d * d); b++) {
-    const o = b * d * d;
-    for (let i = 0; i < d; i++)
-      for (let j = 0; j < d; j++) M[i * d + j] = 0.5 * (data[o + i * d + j] + data[o + j * d + i]);
-    const { values, vectors: V } = symEig(M, d);
-    for (let i = 0; i < d; i++)
-      for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += V[i * d + k] * Math.min(values[k], bound) * V[j * d + k];
-        out[o + i * d + j] = s;
-      }
-  }
+  const out = Float32Array.from(await v.data());
+  projectArray(kind, out, v.shape, args);
   tf.tidy(() => v.assign(tf.tensor(out, v.shape, "float32")));
 }

@@ -16,7 +16,7 @@ import type { NamedArrays, Rng } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { checkFinite } from "../ops.ts";
 import { hyperValuesOf } from "../optim/hyper.ts";
-import { project, type ProjectionKind } from "../optim/project.ts";
+import { projectArray, type ProjectionKind } from "../optim/project.ts";
 import { NoiseSource } from "./noise.ts";
 import { PLAN_FILE, PLAN_VERSION, type OrtPlan, type PlanDType, type PlanInput, type PlanUpdate } from "./plan.ts";
 import { createSession, loadOrt, ortVersion, type OrtModule } from "./session.ts";
@@ -200,21 +200,17 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     return checkFinite(u.lossBuf[0]!, u.p.loss, u.p.lossLine, step);
   };
 
-  const swap = async (u: Update) => {
+  const swap = (u: Update) => {
     for (const out of u.p.outputs) {
       if (out.role !== "update") continue;
       const s = slots.get(out.name)!;
       [s.cur, s.spare] = [s.spare, s.cur];
     }
     u.t++;
-    // projections (weights `constrain ...`) are host ops on the tfjs variable, so there is one implementation
+    // projections (weights `constrain ...`): on the host buffer, with the arithmetic of the tfjs trainer's project()
     for (const pr of u.p.project) {
       const s = slots.get(pr.name);
-      if (!s) continue;
-      const v = program.store.get(pr.name);
-      v.assign(tf.tensor(s.cur.data as Float32Array, s.shape, "float32"));
-      await project(pr.kind as ProjectionKind, v, pr.args);
-      (s.cur.data as Float32Array).set((await v.data()) as Float32Array);
+      if (s) projectArray(pr.kind as ProjectionKind, s.cur.data as Float32Array, s.shape, pr.args);
     }
   };
 
@@ -232,7 +228,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
         for (let r = 0; r < u.p.repeat; r++) {
           const noise = u.noise.draw(rng, read);
           losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
-          await swap(u);
+          swap(u);
         }
       }
       return losses;
@@ -246,7 +242,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
       const noise = u.noise.draw(rng, read);
       losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
     }
-    for (const u of due) await swap(u);
+    for (const u of due) swap(u);
     return losses;
   };
 
