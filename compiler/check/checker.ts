@@ -2,7 +2,10 @@
 // are evaluated directly into IR graphs (one per network body and per loss), so types, shapes and the IR are
 // computed in one walk. Built-in calls are in builtins.ts; the game, train and evaluate checks in game.ts.
 import type * as A from "../../grammar/ast.ts";
-import { diagnostic, type Diagnostic, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { diagnostic, isCliFile, type Diagnostic, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
+import { probeDataSource } from "../../runtime/data/probe.ts";
 import type {
   IRData,
   IRLatent,
@@ -1192,9 +1195,10 @@ export class Checker {
     if (src.k === "entry" && src.entry.category === "data") return this.checkData({ ...it, source: { kind: "Call", callee: it.source, args: [], span: it.source.span } as A.Call });
     if (src.k !== "source") {
       this.dataSourceFailed = true;
-      this.error("E0312", `a data declaration needs a data source (gmm, ring, grid, fashion_mnist, csv), got ${describe(src)}`, it.source.span);
+      this.error("E0312", `a data declaration needs a data source (gmm, ring, grid, fashion_mnist, csv, npy, idx, images), got ${describe(src)}`, it.source.span);
       return;
     }
+    if (!this.checkDataFiles(src.name, src.args, it)) return;
     const cols = dataColumns(src.name, src.args);
     const bindings: IRData["bindings"] = [];
     it.bindings.forEach((b, i) => {
@@ -1234,6 +1238,26 @@ export class Checker {
       return;
     }
     this.data.push({ source: src.name, args: src.args, bindings, span: it.span });
+  }
+
+  /**
+   * A source that reads the user's files (csv, npy, idx, images, fashion_mnist with a path): when the spec is a
+   * file on disk, its paths are checked now, relative to the spec's folder as the trainer reads them: the file
+   * exists, is a regular file within the size cap, and its header is sound (E0321 at the path argument). False
+   * when a problem was reported. The values themselves are checked when the data is loaded.
+   */
+  checkDataFiles(source: string, args: Record<string, Json>, it: A.DataDecl): boolean {
+    const file = this.spec.file;
+    if (isCliFile(file) || !existsSync(file)) return true;
+    const pr = probeDataSource(source, args, dirname(file) || ".");
+    if (!pr) return true;
+    this.dataSourceFailed = true;
+    const call = it.source.kind === "Call" ? it.source : null;
+    const params = this.table.get(source)?.signatures[0]?.params ?? [];
+    const pos = params.findIndex((p) => p.name === pr.arg);
+    const arg = call?.args.find((a) => a.name?.name === pr.arg) ?? (pos >= 0 ? call?.args.filter((a) => !a.name)[pos] : undefined);
+    this.error("E0321", pr.problem.message, arg?.span ?? it.source.span, pr.problem.hint ? [pr.problem.hint] : []);
+    return false;
   }
 
   latent(name: string): IRLatent | null {

@@ -428,6 +428,28 @@ export const builtinSignatures: readonly SignatureEntry[] = [
       { params: [P("path", "string"), P("header", "bool", { default: null }), P("label", "string", { default: "" })], returns: "data" },
     ],
   },
+  {
+    name: "npy",
+    category: "data",
+    doc: "a NumPy .npy array (rows = first axis): column x; labels=\"y.npy\" (1-D integers) adds y",
+    signatures: [{ params: [P("path", "string"), P("labels", "string", { default: "" })], returns: "data" }],
+  },
+  {
+    name: "idx",
+    category: "data",
+    doc: "an IDX file (MNIST format, optionally .gz): column x ([n,h,w] gives images [h,w,1]; ubyte scaled to [-1, 1] unless scale=false); labels=... (1-D IDX) adds y",
+    signatures: [
+      { params: [P("path", "string"), P("labels", "string", { default: "" }), P("scale", "bool", { default: true })], returns: "data" },
+    ],
+  },
+  {
+    name: "images",
+    category: "data",
+    doc: "a folder of PNG images scaled to [-1, 1]: column x [h, w, channels]; one subfolder per class adds y (classes in name order)",
+    signatures: [
+      { params: [P("path", "string"), P("channels", "int", { default: 0, min: 0, max: 4, doc: "0 (from the first image), 1, 3 or 4" })], returns: "data" },
+    ],
+  },
   // ---------- initializers ----------
   { name: "zeros", category: "init", doc: "all zeros", signatures: [{ params: [], returns: "init" }] },
   { name: "ones", category: "init", doc: "all ones", signatures: [{ params: [], returns: "init" }] },

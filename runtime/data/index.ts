@@ -4,17 +4,24 @@ import { GancRuntimeError } from "../errors.ts";
 import { gmm, grid, ring } from "./synthetic.ts";
 import { fashionMnist } from "./fashion.ts";
 import { csv } from "./csv.ts";
+import { npy } from "./npy.ts";
+import { idx } from "./idx.ts";
+import { images } from "./images.ts";
 
 export { createBatcher, sampleRows } from "./batcher.ts";
 export { parseIdx, DEFAULT_FASHION_PATH } from "./fashion.ts";
+export { probeDataSource, FILE_SOURCES } from "./probe.ts";
 
-export const DATA_SOURCES = ["gmm", "ring", "grid", "fashion_mnist", "csv"] as const;
+export const DATA_SOURCES = ["gmm", "ring", "grid", "fashion_mnist", "csv", "npy", "idx", "images"] as const;
 
-export async function loadData(
-  source: string,
-  args: Record<string, number | string | boolean>,
-  ctx: { rng: Rng; baseDir: string },
-): Promise<Dataset> {
+type Args = Record<string, number | string | boolean>;
+
+/** Sources whose data depends on their files only (not on the rng): a preloaded copy can stand in for a load. */
+const DETERMINISTIC = new Set(["csv", "npy", "idx", "images"]);
+const preloaded = new Map<string, Dataset>();
+const key = (source: string, args: Args, baseDir: string) => JSON.stringify([source, args, baseDir]);
+
+async function load(source: string, args: Args, ctx: { rng: Rng; baseDir: string }): Promise<Dataset> {
   switch (source) {
     case "gmm":
       return gmm(args, ctx);
@@ -26,10 +33,37 @@ export async function loadData(
       return fashionMnist(args, ctx);
     case "csv":
       return csv(args, ctx);
+    case "npy":
+      return npy(args, ctx);
+    case "idx":
+      return idx(args, ctx);
+    case "images":
+      return images(args, ctx);
     default:
       throw new GancRuntimeError(`unknown data source "${source}"`, {
         code: "data-source",
         hint: `available: ${DATA_SOURCES.join(", ")}`,
       });
   }
+}
+
+export async function loadData(source: string, args: Args, ctx: { rng: Rng; baseDir: string }): Promise<Dataset> {
+  const k = key(source, args, ctx.baseDir);
+  const pre = preloaded.get(k);
+  if (pre) {
+    preloaded.delete(k);
+    return pre;
+  }
+  return load(source, args, ctx);
+}
+
+/**
+ * Load a spec's data before anything is written (`ganc train` calls it before it creates the run directory), so
+ * a missing or malformed file fails with nothing on disk. Rejects with the loader's GancRuntimeError. A file
+ * source's result is kept for the trainer's next loadData with the same arguments (read once).
+ */
+export async function preloadData(source: string, args: Args, ctx: { rng: Rng; baseDir: string }): Promise<Dataset> {
+  const ds = await load(source, args, ctx);
+  if (DETERMINISTIC.has(source)) preloaded.set(key(source, args, ctx.baseDir), ds);
+  return ds;
 }

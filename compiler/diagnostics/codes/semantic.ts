@@ -156,6 +156,12 @@ export const semanticCodes: CodeInfo[] = [
     example: 'model m "a GAN without data"\nlatent z ~ Normal(0, 1, dim=2)',
     fix: "Declare the data the spec trains on, e.g. `data x: Real[2] = ring()`; with `when` blocks, every branch the params can select needs one. An empty file is reported here too.",
   },
+  {
+    code: "E0321",
+    title: "data file missing or unreadable",
+    example: 'data x: Real[2] = csv(path="no_such_file.csv")',
+    fix: "Point the path at the data (relative paths are relative to the spec's folder). The file must be a regular file of the source's format: CSV text for csv, a numpy.save array for npy, an MNIST-style IDX file for idx, a folder of PNGs for images. Values (NaN, non-numeric cells, sizes) are checked when the data is loaded.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
