@@ -155,8 +155,6 @@ export function serveStdio(opts: ServerOptions = {}): Connection {
   console.info = console.error;
   process.on("uncaughtException", (e) => console.error(`ganc lsp: uncaught: ${e?.stack ?? String(e)}`));
   process.on("unhandledRejection", (e) => console.error(`ganc lsp: unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
-  const conn = startServer(process.stdin, process.stdout, opts);
-  // the client closing our stdin ends the session (vscode-languageserver also exits on `exit`)
-  process.stdin.on("end", () => process.exit(0));
-  return conn;
+  // vscode-languageserver exits on `exit`, and when the client closes our stdin
+  return startServer(process.stdin, process.stdout, opts);
 }
