@@ -1,6 +1,7 @@
 // Where an update graph's time goes on onnxruntime: compiles SPEC's step plan, opens UPDATE's graph with ORT's
 // profiler (one intra-op thread, graph optimisation "all", as backend ort), runs it 30 times on random inputs after
 // 30 warm-up runs, and prints ms per run, kernel ms per run, and kernel time by ONNX op type (after ORT's fusions).
+// UPDATE may name a joint graph of simultaneous updates by its members, e.g. g_step+d_step.
 // Run: npx tsx bench/ort-profile.ts SPEC UPDATE ['{"param":"value"}'] [--nodes]   (--nodes: the 25 slowest nodes with shapes)
 //   e.g. npx tsx bench/ort-profile.ts bench/dense784.gan d_step
 //        npx tsx bench/ort-profile.ts pcm_gan c_step '{"dataset":"fashion","arch":"mlp"}'
@@ -17,8 +18,9 @@ const RUNS = 30;
 
 const c = await compileModule(spec, overrides, { graphs: true });
 const plan = readOrtPlan(join(c.dir, "graphs"));
-const u = plan.updates.find((x) => x.update === update);
-if (!u) throw new Error(`no update ${update}: ${plan.updates.map((x) => x.update).join(", ")}`);
+// an update's graph, or a joint graph of simultaneous updates by its members ("g_step+d_step")
+const u = plan.updates.find((x) => x.update === update) ?? plan.joint?.find((j) => j.updates.join("+") === update);
+if (!u) throw new Error(`no update ${update}: ${[...plan.updates.map((x) => x.update), ...(plan.joint ?? []).map((j) => j.updates.join("+"))].join(", ")}`);
 process.chdir(c.dir); // the profile file is written into the working directory
 const session = await ort.InferenceSession.create(readFileSync(join(c.dir, "graphs", u.file)), {
   executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1,

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { IRProgram } from "../ir/ir.ts";
-import { lowerStepPlan } from "../step/plan.ts";
+import { lowerJointUpdates, lowerStepPlan } from "../step/plan.ts";
 import { printOnnx } from "./onnx/index.ts";
 import { makeDirs, writeFileAtomic } from "../../runtime/report/atomic.ts";
 import { PLAN_FILE, PLAN_VERSION, type OrtPlan } from "../../runtime/ort/plan.ts";
@@ -48,6 +48,12 @@ export function buildOrtPlan(ir: IRProgram, o: { specFile?: string } = {}): OrtP
       outputs: m.outputs,
     };
   });
+  const joint = lowerJointUpdates(ir, step).map((j, i) => {
+    const m = printOnnx(j.graph, { specFile, model: ir.model.name });
+    const file = `joint${i}.onnx`;
+    models.set(file, m.bytes);
+    return { updates: j.updates, loss: j.loss, file, inputs: m.inputs, outputs: m.outputs };
+  });
   const data = ir.data.flatMap((d) => d.bindings.map((b) => ({ name: b.name, column: b.column, int: b.type.elem === "int" })));
   const plan: OrtPlan = {
     version: PLAN_VERSION,
@@ -56,6 +62,7 @@ export function buildOrtPlan(ir: IRProgram, o: { specFile?: string } = {}): OrtP
     batch: ir.train.batch,
     schedule: ir.train.schedule,
     updates,
+    ...(joint.length ? { joint } : {}),
     latents: ir.latents.map((z) => ({ name: z.name, dist: z.dist, shape: z.type.shape })),
     data,
   };

@@ -18,7 +18,7 @@ import { checkFinite } from "../ops.ts";
 import { hyperValuesOf } from "../optim/hyper.ts";
 import { projectArray, type ProjectionKind } from "../optim/project.ts";
 import { NoiseSource } from "./noise.ts";
-import { PLAN_FILE, PLAN_VERSION, type OrtPlan, type PlanDType, type PlanInput, type PlanUpdate } from "./plan.ts";
+import { PLAN_FILE, PLAN_VERSION, type OrtPlan, type PlanDType, type PlanInput, type PlanOutput, type PlanUpdate } from "./plan.ts";
 import { createSession, loadOrt, ortVersion, type OrtModule } from "./session.ts";
 
 type Buf = Float32Array | Int32Array | Uint8Array;
@@ -73,6 +73,18 @@ interface Slot {
   spare: Ort.Tensor;
   dtype: PlanDType;
   shape: number[];
+}
+
+interface Joint {
+  members: Update[];
+  inputs: PlanInput[];
+  outputs: PlanOutput[];
+  session: Ort.InferenceSession;
+  noise: NoiseSource;
+  hyper: Map<string, { buf: Float32Array; tensor: Ort.Tensor }>;
+  lossOut: string;
+  lossBuf: Float32Array;
+  lossTensor: Ort.Tensor;
 }
 
 interface Update {
@@ -153,6 +165,35 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
       if (out.role === "update" && !slots.has(out.name))
         throw new GancRuntimeError(`update output ${out.name} of ${u.p.update} has no matching input`, { code: "ort-plan" });
 
+  // joint graphs (simultaneous updates of one loss): run in place of their members' graphs when all are due
+  const joints: Joint[] = [];
+  for (const j of plan.schedule === "simultaneous" ? (plan.joint ?? []) : []) {
+    const members = j.updates.map((n) => updates.find((u) => u.p.update === n));
+    if (members.some((m) => !m)) throw new GancRuntimeError(`joint graph ${j.file} names an update the plan does not have`, { code: "ort-plan" });
+    for (const i of j.inputs)
+      if ((i.kind === "param" || i.kind === "state") && !slots.has(i.name))
+        throw new GancRuntimeError(`joint graph ${j.file}: input ${i.name} is in no update's graph`, { code: "ort-plan" });
+    const lossOut = j.outputs.find((x) => x.name === `loss:${j.loss}`)?.onnx;
+    if (!lossOut) throw new GancRuntimeError(`joint graph ${j.file} does not output loss:${j.loss}`, { code: "ort-plan" });
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(planDir, j.file));
+    } catch (e) {
+      throw new GancRuntimeError(`cannot read graph ${join(planDir, j.file)}: ${(e as Error).message.split("\n")[0]}`, { code: "ort-plan" });
+    }
+    const hyper = new Map<string, { buf: Float32Array; tensor: Ort.Tensor }>();
+    for (const i of j.inputs)
+      if (i.kind === "hyper") {
+        const buf = new Float32Array(1);
+        hyper.set(i.name, { buf, tensor: new ort.Tensor("float32", buf, i.shape) });
+      }
+    const lossBuf = new Float32Array(1);
+    joints.push({
+      members: members as Update[], inputs: j.inputs, outputs: j.outputs, session: await createSession(ort, bytes, { threads }),
+      noise: new NoiseSource(plan.latents, j.inputs, plan.batch), hyper, lossOut, lossBuf, lossTensor: new ort.Tensor("float32", lossBuf, []),
+    });
+  }
+
   const stats = { runs: 0, runMs: 0 };
   const read = (name: string): Float32Array => {
     const s = slots.get(name);
@@ -160,17 +201,21 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     return program.store.get(name).dataSync() as Float32Array;
   };
 
-  const feedsOf = (u: Update, batch: Map<string, Buf>, noise: Map<string, Buf>): Record<string, Ort.Tensor> => {
+  const feedsOf = (
+    g: { inputs: PlanInput[]; hyper: Update["hyper"] },
+    hv: Record<string, number>,
+    batch: Map<string, Buf>,
+    noise: Map<string, Buf>,
+  ): Record<string, Ort.Tensor> => {
     const feeds: Record<string, Ort.Tensor> = {};
-    const hv = hyperValuesOf(u.p.update, u.p.optimizer, u.t + 1);
-    for (const i of u.p.inputs) {
+    for (const i of g.inputs) {
       switch (i.kind) {
         case "param":
         case "state":
           feeds[i.onnx] = slots.get(i.name)!.cur;
           break;
         case "hyper": {
-          const h = u.hyper.get(i.name)!;
+          const h = g.hyper.get(i.name)!;
           const v = hv[i.name];
           if (v === undefined) throw new GancRuntimeError(`no host value for hyper input ${i.name}`, { code: "internal" });
           h.buf[0] = v;
@@ -180,7 +225,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
         case "data":
         case "noise": {
           const src = (i.kind === "data" ? batch : noise).get(i.name);
-          if (!src) throw new GancRuntimeError(`no host value for graph input ${i.name} of update ${u.p.update}`, { code: "internal" });
+          if (!src) throw new GancRuntimeError(`no host value for graph input ${i.name}`, { code: "internal" });
           feeds[i.onnx] = new ort.Tensor(ORT_TYPE[i.dtype], asDtype(src, i), i.shape);
           break;
         }
@@ -188,17 +233,24 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     }
     return feeds;
   };
+  const hyperOf = (u: Update) => hyperValuesOf(u.p.update, u.p.optimizer, u.t + 1);
 
-  /** run one application of `u`; its updated tensors land in the spare buffers (not swapped yet) */
-  const run = async (u: Update, feeds: Record<string, Ort.Tensor>, step: number): Promise<number> => {
-    const fetches: Record<string, Ort.Tensor> = { [u.lossOut]: u.lossTensor };
-    for (const out of u.p.outputs) if (out.role === "update") fetches[out.onnx] = slots.get(out.name)!.spare;
+  /** run one graph; its updated tensors land in the spare buffers (not swapped yet) */
+  const runGraph = async (
+    g: { session: Ort.InferenceSession; outputs: PlanOutput[]; lossOut: string; lossTensor: Ort.Tensor; lossBuf: Float32Array },
+    feeds: Record<string, Ort.Tensor>,
+    first: PlanUpdate,
+    step: number,
+  ): Promise<number> => {
+    const fetches: Record<string, Ort.Tensor> = { [g.lossOut]: g.lossTensor };
+    for (const out of g.outputs) if (out.role === "update") fetches[out.onnx] = slots.get(out.name)!.spare;
     const t0 = performance.now();
-    await u.session.run(feeds, fetches);
+    await g.session.run(feeds, fetches);
     stats.runMs += performance.now() - t0;
     stats.runs++;
-    return checkFinite(u.lossBuf[0]!, u.p.loss, u.p.lossLine, step);
+    return checkFinite(g.lossBuf[0]!, first.loss, first.lossLine, step);
   };
+  const run = (u: Update, feeds: Record<string, Ort.Tensor>, step: number) => runGraph({ ...u, outputs: u.p.outputs }, feeds, u.p, step);
 
   const swap = (u: Update) => {
     for (const out of u.p.outputs) {
@@ -227,21 +279,40 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
         if (step % u.p.every !== 0) continue;
         for (let r = 0; r < u.p.repeat; r++) {
           const noise = u.noise.draw(rng, read);
-          losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
+          losses[u.p.update] = await run(u, feedsOf({ inputs: u.p.inputs, hyper: u.hyper }, hyperOf(u), batch, noise), step);
           swap(u);
         }
       }
       return losses;
     }
     // simultaneous: every due update at the same parameters and the same draws (the stream rewound per update,
-    // as the tfjs trainer rewinds it per loss), then all of them applied
+    // as the tfjs trainer rewinds it per loss), then all of them applied. Updates of one loss that have a joint
+    // graph run as one graph (one forward and backward pass); its one draw is each member's draw, so the stream
+    // ends where the last due update's draw leaves it, as with one graph per update.
     const start = rng.getState();
     const due = updates.filter((u) => step % u.p.every === 0);
+    const ran = new Set<Update>();
+    let end = start;
     for (const u of due) {
+      if (ran.has(u)) continue;
+      const j = joints.find((x) => x.members.includes(u) && x.members.every((m) => due.includes(m)));
       rng.setState(start);
-      const noise = u.noise.draw(rng, read);
-      losses[u.p.update] = await run(u, feedsOf(u, batch, noise), step);
+      if (j) {
+        const noise = j.noise.draw(rng, read);
+        const hv = Object.assign({}, ...j.members.map(hyperOf)) as Record<string, number>;
+        const loss = await runGraph(j, feedsOf(j, hv, batch, noise), u.p, step);
+        for (const m of j.members) {
+          losses[m.p.update] = loss;
+          ran.add(m);
+        }
+      } else {
+        const noise = u.noise.draw(rng, read);
+        losses[u.p.update] = await run(u, feedsOf({ inputs: u.p.inputs, hyper: u.hyper }, hyperOf(u), batch, noise), step);
+        ran.add(u);
+      }
+      end = rng.getState();
     }
+    rng.setState(end);
     for (const u of due) swap(u);
     return losses;
   };
@@ -273,6 +344,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     description: `onnxruntime-node ${ortVersion(ort)}, cpu, ${threads} thread${threads > 1 ? "s" : ""}`,
     async release() {
       for (const u of updates) await u.session.release();
+      for (const j of joints) await j.session.release();
     },
   };
 }

@@ -45,6 +45,17 @@ export interface PlanUpdate {
   outputs: PlanOutput[];
 }
 
+/** A graph that runs several updates of one loss at once (the simultaneous schedule): one forward and backward
+ * pass for all of them, each member's optimizer step; inputs and outputs named as in the members' own graphs. The
+ * driver runs it in place of the members' graphs when all of them are due. */
+export interface PlanJoint {
+  updates: string[];
+  loss: string;
+  file: string;
+  inputs: PlanInput[];
+  outputs: PlanOutput[];
+}
+
 export interface PlanLatent {
   name: string;
   dist: IRDist;
@@ -59,6 +70,8 @@ export interface OrtPlan {
   batch: number;
   schedule: "alternating" | "simultaneous";
   updates: PlanUpdate[];
+  /** joint graphs of simultaneous updates that share a loss (absent: none) */
+  joint?: PlanJoint[];
   /** every latent in declaration order (the order the tfjs trainer draws them in) */
   latents: PlanLatent[];
   /** data bindings: graph input `data:<name>` is column `column` of the data set */
