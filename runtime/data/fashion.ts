@@ -93,6 +93,14 @@ function load(
   };
 }
 
+/** The split's two files exist (the full read is the trainer's); the same errors as a load. */
+export function checkFashionFiles(args: Args): void {
+  const split = args.split === "test" ? "t10k" : "train";
+  const dir = (typeof args.path === "string" && args.path) || DEFAULT_FASHION_PATH;
+  for (const f of [`${split}-images-idx3-ubyte.gz`, `${split}-labels-idx1-ubyte.gz`])
+    if (!fs.existsSync(path.join(dir, f))) readGz(path.join(dir, f));
+}
+
 export function fashionMnist(args: Args, ctx: { rng: Rng }): Dataset {
   // `n` (0 = all) is the checker's name for `limit`; path "" means the default directory
   const a = new ArgReader("fashion_mnist", args, ["split", "path", "dominant", "others", "limit", "n"]);

@@ -2,7 +2,7 @@
 import type { Dataset, Rng } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { gmm, grid, ring } from "./synthetic.ts";
-import { fashionMnist } from "./fashion.ts";
+import { checkFashionFiles, fashionMnist } from "./fashion.ts";
 import { csv } from "./csv.ts";
 import { npy } from "./npy.ts";
 import { idx } from "./idx.ts";
@@ -60,10 +60,17 @@ export async function loadData(source: string, args: Args, ctx: { rng: Rng; base
 /**
  * Load a spec's data before anything is written (`ganc train` calls it before it creates the run directory), so
  * a missing or malformed file fails with nothing on disk. Rejects with the loader's GancRuntimeError. A file
- * source's result is kept for the trainer's next loadData with the same arguments (read once).
+ * source's result is kept for the trainer's next loadData with the same arguments (read once); fashion_mnist's
+ * files are checked to exist; synthetic sources read nothing (null).
  */
-export async function preloadData(source: string, args: Args, ctx: { rng: Rng; baseDir: string }): Promise<Dataset> {
+export async function preloadData(source: string, args: Args, ctx: { rng: Rng; baseDir: string }): Promise<Dataset | null> {
+  if (source === "fashion_mnist") {
+    // the system data set: its files must be there (a full read here would be a second read of 60,000 images)
+    checkFashionFiles(args);
+    return null;
+  }
+  if (!DETERMINISTIC.has(source)) return null;
   const ds = await load(source, args, ctx);
-  if (DETERMINISTIC.has(source)) preloaded.set(key(source, args, ctx.baseDir), ds);
+  preloaded.set(key(source, args, ctx.baseDir), ds);
   return ds;
 }

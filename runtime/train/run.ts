@@ -16,6 +16,7 @@ import { createProgress } from "./progress.ts";
 import { evaluateProgram, type EvalResult } from "./evaluate.ts";
 import { writeLossPlots } from "./plots.ts";
 import { checkProgramData } from "./data-check.ts";
+import { acquireRunLock } from "./lock.ts";
 import type { OrtStepper } from "../ort/driver.ts";
 
 /** the tfjs backends, and `ort`: the compiled step plan on onnxruntime-node (runtime/ort/), with tfjs wasm for
@@ -34,6 +35,9 @@ export interface TrainOptions {
   /** total target steps (overrides the spec); with resume, raises the target */
   steps?: number;
   epochs?: number;
+  /** resume: the --steps / --epochs the run was started with (overrides.json), the target when neither a
+   * checkpoint nor summary.json records one (a run killed before its first checkpoint) */
+  planned?: { steps?: number; epochs?: number };
   seed?: number;
   resume?: boolean;
   quiet?: boolean;
@@ -70,6 +74,8 @@ export interface TrainSummary {
   final_losses: Record<string, number>;
   metrics: Record<string, unknown>;
   checkpoint: string | null;
+  /** resume of a run that had already completed its target: nothing was trained or written */
+  already_complete?: boolean;
 }
 
 /** Training stopped on a non-finite loss (or another runtime error in a step). Exit code 3 in the CLI. */
@@ -95,6 +101,8 @@ export interface CkState {
   acc: LogAcc;
   elapsed_s: number;
   model: string;
+  /** the run's target steps when this checkpoint was written (a resume keeps it) */
+  target_steps?: number;
 }
 
 function targetSteps(program: Program, o: TrainOptions, fallback: number | null): number {
@@ -208,8 +216,18 @@ function meanLosses(acc: LogAcc): Record<string, number> {
   return out;
 }
 
-/** Run (or resume) training into runDir. Resolves with the summary; rejects with TrainFailure on a NaN loss. */
+/** Run (or resume) training into runDir. Resolves with the summary; rejects with TrainFailure on a NaN loss.
+ * Holds RUNDIR/lock throughout (runtime/train/lock.ts): a second process on the same run fails. */
 export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
+  const lock = acquireRunLock(o.runDir);
+  try {
+    return await trainRunLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainRunLocked(o: TrainOptions): Promise<TrainSummary> {
   const runDir = o.runDir;
   const ckDir = join(runDir, "checkpoints");
   makeDirs(runDir);
@@ -231,6 +249,16 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: tfBackend.name });
   checkProgramData(program);
   const meta = program.meta;
+  // a raised --steps on resume extends the run; otherwise a resume keeps the original target
+  const prevSummary = o.resume ? readSummary(runDir) : null;
+  // precedence: --steps / --epochs now, the target the last checkpoint or summary recorded, the ones the run was
+  // started with, the spec's
+  const explicit = o.steps !== undefined || o.epochs !== undefined;
+  const recorded = o.resume && !explicit ? (ckState?.target_steps ?? prevSummary?.target_steps ?? null) : null;
+  const target =
+    !o.resume || explicit
+      ? targetSteps(program, o, null)
+      : (recorded ?? targetSteps(program, { ...o, steps: o.planned?.steps, epochs: o.planned?.epochs }, null));
 
   let step = 0;
   let acc: LogAcc = { sums: {}, counts: {} };
@@ -253,6 +281,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     acc = ckState.acc;
     elapsedBefore = ckState.elapsed_s;
   }
+  // (after restoring, so a checkpoint that does not fit this program is still an error)
+  if (ck && prevSummary?.status === "completed" && ck.step >= target && (prevSummary.steps ?? -1) === ck.step)
+    // nothing to train: no second evaluation, checkpoint or summary for the same step
+    return { ...(prevSummary as TrainSummary), already_complete: true };
   // after restore and warm start: the driver takes the program's current values
   let stepper: OrtStepper | null = null;
   if (useOrt) {
@@ -272,9 +304,6 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
     writeFileAtomic(metricsPath, "");
     writeFileAtomic(evalsPath, "");
   }
-  // a raised --steps on resume extends the run; otherwise a resume keeps the original target
-  const prevSummary = o.resume ? readSummary(runDir) : null;
-  const target = targetSteps(program, o, o.resume ? (prevSummary?.target_steps ?? null) : null);
   const logEvery = Math.max(1, meta.train.logEvery);
   const ckEvery = Math.max(1, meta.train.checkpointEvery);
   const doEval = o.evaluate !== false && meta.evaluate.metrics.length > 0;
@@ -303,6 +332,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   const checkpoint = async () => {
     const state: CkState = {
       seed, rng: rng.getState(), batcher: program.batcher.getState(), acc, elapsed_s: elapsed(), model: meta.model,
+      target_steps: target,
     };
     await stepper?.flush();
     lastCheckpoint = saveCheckpoint(ckDir, { step, arrays: await snapshot(program), state: { ...state } });
@@ -410,11 +440,11 @@ export async function trainRun(o: TrainOptions): Promise<TrainSummary> {
   return summary;
 }
 
-function readSummary(runDir: string): Pick<TrainSummary, "init_from"> & { target_steps?: number } | null {
+function readSummary(runDir: string): Partial<TrainSummary> | null {
   const p = join(runDir, "summary.json");
   if (!existsSync(p)) return null;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as Pick<TrainSummary, "init_from"> & { target_steps?: number };
+    return JSON.parse(readFileSync(p, "utf8")) as Partial<TrainSummary>;
   } catch {
     return null;
   }

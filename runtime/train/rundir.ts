@@ -23,6 +23,9 @@ export interface RunConfig {
   plugins: string[];
   /** absolute path of runtime/index.ts the trainer imports */
   runtime: string;
+  /** --steps / --epochs the run was started with (a resume keeps that target) */
+  steps?: number;
+  epochs?: number;
 }
 
 export function writeRunFiles(runDir: string, f: { specText: string; trainerTs: string; config: RunConfig }): void {
@@ -52,6 +55,8 @@ export function readRunConfig(runDir: string): RunConfig {
       overrides: c.overrides ?? {},
       plugins: c.plugins ?? [],
       runtime: c.runtime ?? "",
+      ...(typeof c.steps === "number" ? { steps: c.steps } : {}),
+      ...(typeof c.epochs === "number" ? { epochs: c.epochs } : {}),
     };
   } catch (e) {
     throw notARun(runDir, `overrides.json is unreadable (${(e as Error).message})`);

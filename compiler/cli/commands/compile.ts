@@ -26,7 +26,15 @@ export function modelName(ast: Spec | null, fallback: string): string {
 }
 
 export type CompileOutcome =
-  | { ok: true; ts: string; model: string; specText: string; messages: string }
+  | {
+      ok: true;
+      ts: string;
+      model: string;
+      specText: string;
+      messages: string;
+      /** the data declaration's source and arguments (`ganc train` loads the data before it writes a run) */
+      data: { source: string; args: Record<string, number | string | boolean> } | null;
+    }
   | { ok: false; exitCode: 1 | 2; messages: string };
 
 /** Compile a spec file through the pipeline (with plugins); rendered warnings/errors in `messages`. */
@@ -56,7 +64,9 @@ export async function compileSpec(
     const unreadable = r.diagnostics.some((d: Diagnostic) => d.code === "E0701");
     return { ok: false, exitCode: unreadable ? 2 : 1, messages };
   }
-  return { ok: true, ts: r.ts, model: modelName(r.ast, "model"), specText, messages };
+  const d = r.ir?.data[0];
+  const data = d ? { source: d.source, args: d.args as Record<string, number | string | boolean> } : null;
+  return { ok: true, ts: r.ts, model: modelName(r.ast, "model"), specText, messages, data };
 }
 
 type Lowered<T> = { ok: true; value: T; messages: string } | { ok: false; exitCode: 1 | 2; messages: string };

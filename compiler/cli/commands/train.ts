@@ -5,7 +5,7 @@
 // 3 training stopped on a NaN/Inf loss, 130 interrupted (Ctrl-C; a checkpoint was written).
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { collect, compileSpec, parseSet, RUNTIME_INDEX, writeOnnxPlan } from "./compile.ts";
 
@@ -47,6 +47,36 @@ interface Io {
   err: (s: string) => void;
 }
 
+/** What `ganc train` writes into a run directory: a folder holding one of these is a run (or a failed start). */
+const RUN_MARKERS = ["overrides.json", "trainer.ts", "spec.gan", "checkpoints", "lock"];
+
+/** Why --out must not be used for a new run: a file, or a folder of other files (training would mix its files
+ * with them, and a failed start would not clean them up). null: absent, empty, or a run directory. */
+function foreignOut(runDir: string): string | null {
+  if (!existsSync(runDir)) return null;
+  if (!statSync(runDir).isDirectory()) return `${runDir} is a file, not a folder`;
+  const names = readdirSync(runDir);
+  if (names.length === 0 || names.some((n) => RUN_MARKERS.includes(n))) return null;
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? `, ... (${names.length} entries)` : "");
+  return `${runDir} is a folder with other files in it (${shown}), not a ganc run directory`;
+}
+
+/** summary.json of a run that completed (null otherwise). */
+function completedSummary(runDir: string): { steps: number; target_steps: number } | null {
+  try {
+    const s = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8")) as { status?: string; steps?: number; target_steps?: number };
+    return s.status === "completed" && typeof s.steps === "number" && typeof s.target_steps === "number"
+      ? { steps: s.steps, target_steps: s.target_steps }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const alreadyComplete = (runDir: string, steps: number, target: number) =>
+  `${runDir} already completed its target (${steps}/${target} steps); nothing to do. ` +
+  `Train further with: ganc train --resume ${runDir} --steps N (N > ${steps})\n`;
+
 /** The whole command as a function returning the exit code (testable in-process). */
 export async function runTrain(spec: string | undefined, o: TrainCliOptions, io: Io): Promise<number> {
   if (o.steps !== undefined && o.epochs !== undefined) {
@@ -68,6 +98,9 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   const { trainRun, TrainFailure } = await import("../../../runtime/train/run.ts");
   const { importTrainer, readRunConfig, writeRunFiles } = await import("../../../runtime/train/rundir.ts");
   const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
+  const { acquireRunLock } = await import("../../../runtime/train/lock.ts");
+  let lock: { release(): void } | undefined;
+  let planned: { steps?: number; epochs?: number } | undefined;
   let runDir: string | undefined;
   /** a run directory this command created: removed again when the run fails before its first checkpoint */
   let created = false;
@@ -87,8 +120,16 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         io.err(`error: ${runDir} is not a ganc run directory (no trainer.ts / spec.gan)\n`);
         return 2;
       }
+      // before anything else: a second process on a run that is training fails here, naming the holder's pid
+      lock = acquireRunLock(runDir);
       const config = readRunConfig(runDir);
       baseDir = config.specDir;
+      planned = { steps: config.steps, epochs: config.epochs };
+      const done = completedSummary(runDir);
+      if (done && o.epochs === undefined && (o.steps === undefined || o.steps <= done.steps)) {
+        io.out(alreadyComplete(runDir, done.steps, done.target_steps));
+        return 0;
+      }
       // a run started on a tfjs backend gets its graphs when it first resumes on ort
       if (backend === "ort" && !existsSync(join(runDir, "graphs", "plan.json"))) {
         const w = await writeOnnxPlan(join(runDir, "spec.gan"), join(runDir, "graphs"), {
@@ -106,12 +147,24 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       io.err(c.messages);
       if (!c.ok) return c.exitCode;
       runDir = o.out ?? join("runs", `${c.model}-${stamp()}`);
+      const foreign = foreignOut(runDir);
+      if (foreign) {
+        io.err(`error: --out ${foreign}; training there would mix the run's files with them\n  = hint: choose a new or empty folder, e.g. --out ${join(runDir, `${c.model}-run`)}\n`);
+        return 2;
+      }
       const ckDir = join(runDir, "checkpoints");
       if (existsSync(ckDir) && readdirSync(ckDir).length > 0) {
         io.err(`error: ${runDir} already holds a run; continue it with --resume ${runDir} or choose another --out\n`);
         return 2;
       }
       baseDir = dirname(resolve(spec!));
+      // the data is read (and kept for the trainer) before anything is written: a missing or malformed file leaves
+      // no run directory behind
+      if (c.data) {
+        const { preloadData } = await import("../../../runtime/data/index.ts");
+        const { createRng } = await import("../../../runtime/rng.ts");
+        await preloadData(c.data.source, c.data.args, { rng: createRng(0), baseDir });
+      }
       created = !existsSync(runDir);
       if (backend === "ort") {
         // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
@@ -125,10 +178,16 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
           }
         }
       }
+      // after the plan (a spec the step IR does not lower leaves no folder), before the run's files
+      lock = acquireRunLock(runDir);
       writeRunFiles(runDir, {
         specText: c.specText,
         trainerTs: c.ts,
-        config: { specPath: spec!, specDir: baseDir, overrides: o.set, plugins: o.plugin, runtime: RUNTIME_INDEX },
+        config: {
+          specPath: spec!, specDir: baseDir, overrides: o.set, plugins: o.plugin, runtime: RUNTIME_INDEX,
+          ...(o.steps !== undefined ? { steps: o.steps } : {}),
+          ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        },
       });
     }
     const module = await importTrainer(join(runDir, "trainer.ts"));
@@ -142,12 +201,17 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       epochs: o.epochs,
       seed: o.seed,
       resume: Boolean(o.resume),
+      planned,
       initFrom: o.initFrom,
       quiet: o.quiet,
       threads: o.threads,
       evaluate: o.eval,
       baseDir,
     });
+    if (summary.already_complete) {
+      io.out(alreadyComplete(runDir, summary.steps, summary.target_steps));
+      return 0;
+    }
     if (Object.keys(summary.metrics).length)
       io.out(metricsTable(summary.metrics, `${summary.model}: evaluation at step ${summary.steps}`));
     io.out(
@@ -172,6 +236,8 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       }
     }
     return isUserError(e) ? 1 : 70;
+  } finally {
+    lock?.release();
   }
 }
 
