@@ -5,7 +5,7 @@ import type * as A from "../../grammar/ast.ts";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { diagnostic, isCliFile, type Diagnostic, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
-import { probeDataSource } from "../../runtime/data/probe.ts";
+import { probeDataShape, probeDataSource, type DataShape } from "../../runtime/data/probe.ts";
 import type {
   IRData,
   IRLatent,
@@ -1200,10 +1200,33 @@ export class Checker {
     }
     if (!this.checkDataFiles(src.name, src.args, it)) return;
     const cols = dataColumns(src.name, src.args);
+    const known = cols ? null : this.dataFileShape(src.name, src.args);
     const bindings: IRData["bindings"] = [];
     it.bindings.forEach((b, i) => {
       const t = types[i];
       if (!t) return;
+      if (known) {
+        // the file's header gives the columns: x's width, and whether there are labels
+        const what = `\`${src.name}\` (by the file's header)`;
+        if (i === 0 && t.elem === "real" && numel(t.shape) !== numel(known.x)) {
+          this.error("E0313", `column 0 of ${what} has ${numel(known.x)} values per row ([${known.x.join(", ")}]), but \`${b.name.name}\` is declared ${showType(t)}`, b.type.span,
+            [`declare a type with ${numel(known.x)} elements, e.g. ${known.x.length === 3 ? `Image[${known.x.join(", ")}]` : `Real[${numel(known.x)}]`}`],
+            [{ span: it.source.span, message: "data source" }]);
+          return;
+        }
+        if (i === 1 && !known.labels) {
+          this.error("E0313", `${what} has 1 column (x); \`${b.name.name}\` has none`, b.span, [known.labelHint]);
+          return;
+        }
+        if (i === 1 && known.classes !== undefined && t.tag === "index" && t.classes !== undefined && t.classes < known.classes) {
+          this.error("E0313", `${what} has ${known.classes} classes, but \`${b.name.name}\` is declared ${showType(t)}`, b.type.span, [`declare it as Index[${known.classes}]`]);
+          return;
+        }
+        if (i >= 2) {
+          this.error("E0313", `${what} has at most 2 columns (x and labels); \`${b.name.name}\` has none`, b.span);
+          return;
+        }
+      }
       if (cols) {
         const col = cols[i];
         if (!col) {
@@ -1258,6 +1281,13 @@ export class Checker {
     const arg = call?.args.find((a) => a.name?.name === pr.arg) ?? (pos >= 0 ? call?.args.filter((a) => !a.name)[pos] : undefined);
     this.error("E0321", pr.problem.message, arg?.span ?? it.source.span, pr.problem.hint ? [pr.problem.hint] : []);
     return false;
+  }
+
+  /** the columns a file source's header gives (null: unknown until loaded, or the spec is not on disk) */
+  dataFileShape(source: string, args: Record<string, Json>): DataShape | null {
+    const file = this.spec.file;
+    if (isCliFile(file) || !existsSync(file)) return null;
+    return probeDataShape(source, args, dirname(file) || ".");
   }
 
   latent(name: string): IRLatent | null {

@@ -291,3 +291,40 @@ describe("check-time probe (what the checker reports as E0321)", () => {
     expect(probeDataSource("ring", {}, dir)).toBeNull();
   });
 });
+
+describe("check time: a file's header against the declared types (E0313)", () => {
+  const specWith = async (decl: string, x = "Real[2]") => {
+    const p = path.join(dir, "t.gan");
+    fs.writeFileSync(
+      p,
+      `latent z ~ Normal(0, 1, dim=2)
+${decl}
+generator G(z: Real[2]) -> ${x} = z |> dense(${/\[(.*)\]/.exec(x)![1]!.split(",").reduce((a, b) => a * Number(b), 1)}) |> reshape([${/\[(.*)\]/.exec(x)![1]}])
+discriminator D(x: ${x}) -> Logit = x |> flatten() |> dense(1)
+loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
+loss g_loss = E[z] -log_sigmoid(D(G(z)))
+update d_step: D maximizes d_loss with adam(lr=0.001)
+update g_step: G minimizes g_loss with adam(lr=0.001)
+`,
+    );
+    const { checkFileWithPlugins } = await import("../../compiler/plugins/compile.ts");
+    return (await checkFileWithPlugins(p, {})).diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+  };
+  it("width, missing labels, too few classes; a fitting declaration passes", async () => {
+    expect(await specWith('data x: Real[4] = npy(path="x.npy")', "Real[4]")).toEqual([
+      "E0313 column 0 of `npy` (by the file's header) has 2 values per row ([2]), but `x` is declared Real[4]",
+    ]);
+    expect(await specWith('data x: Real[2], y: Index[3] = npy(path="x.npy")')).toEqual([
+      "E0313 `npy` (by the file's header) has 1 column (x); `y` has none",
+    ]);
+    expect(await specWith('data x: Real[2], y: Index[3] = npy(path="x.npy", labels="y.npy")')).toEqual([]);
+    write("four/a/1.png", png(2, 2, () => [1, 1, 1], 0));
+    write("four/b/1.png", png(2, 2, () => [1, 1, 1], 0));
+    write("four/c/1.png", png(2, 2, () => [1, 1, 1], 0));
+    expect(await specWith('data x: Image[2, 2, 1], y: Index[2] = images(path="four")', "Image[2, 2, 1]")).toEqual([
+      "E0313 `images` (by the file's header) has 3 classes, but `y` is declared Index[2]",
+    ]);
+    expect(await specWith('data x: Image[2, 2, 1], y: Index[3] = images(path="four")', "Image[2, 2, 1]")).toEqual([]);
+    expect(await specWith('data x: Image[2, 2, 1] = idx(path="im.idx")', "Image[2, 2, 1]")).toEqual([]);
+  });
+});
