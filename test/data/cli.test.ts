@@ -30,7 +30,7 @@ function io() {
 const opts = (o: Partial<TrainCliOptions>): TrainCliOptions => ({ set: {}, plugin: [], backend: "wasm", eval: false, quiet: true, ...o });
 
 /** A tiny GAN on `data` (x: Real[d]) in a fresh folder with `files`; returns the spec path. */
-function spec(data: string, d: number, files: Record<string, Uint8Array | string> = {}, train = "batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2"): string {
+function spec(data: string, d: number, files: Record<string, Uint8Array | string> = {}, train = "batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2", extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "ganc-own-"));
   for (const [name, bytes] of Object.entries(files)) {
     mkdirSync(join(dir, name, ".."), { recursive: true });
@@ -49,7 +49,7 @@ loss g_loss = E[z] -log_sigmoid(D(G(z)))
 update d_step: D maximizes d_loss with adam(lr=0.001)
 update g_step: G minimizes g_loss with adam(lr=0.001)
 train { ${train} }
-`,
+${extra}`,
   );
   return p;
 }
@@ -183,10 +183,10 @@ describe("run directories", () => {
   }, 120000);
 
   it("--resume keeps the original --steps; resuming a completed run does nothing and says so", async () => {
-    const s = spec("ring(modes=4, n=256)", 2, {}, "batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2");
+    const s = spec("ring(modes=4, n=256)", 2, {}, "batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2", "evaluate { modes() }");
     const run = join(s, "../run");
     const a = io();
-    expect(await runTrain(s, opts({ out: run, steps: 6 }), a.io), a.o.err).toBe(0);
+    expect(await runTrain(s, opts({ out: run, steps: 6, eval: true }), a.io), a.o.err).toBe(0);
     expect(a.o.out).toMatch(/completed 6\/6 steps/);
     // a run killed before it wrote a checkpoint or summary: the target comes from overrides.json
     rmSync(join(run, "checkpoints"), { recursive: true });
@@ -196,6 +196,7 @@ describe("run directories", () => {
     expect(b.out).toMatch(/completed 6\/6 steps/);
     // completed: nothing is trained or written
     const files = ["metrics.jsonl", "evals.jsonl", "summary.json"].map((f) => [f, readFileSync(join(run, f), "utf8"), statSync(join(run, f)).mtimeMs]);
+    expect(readFileSync(join(run, "evals.jsonl"), "utf8").trim().split("\n").length).toBe(1);
     const cks = readdirSync(join(run, "checkpoints")).sort();
     const c = ganc("train", "--resume", run, "--backend", "wasm", "-q");
     expect(c.code, c.err).toBe(0);

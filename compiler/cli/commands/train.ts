@@ -166,6 +166,8 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         await preloadData(c.data.source, c.data.args, { rng: createRng(0), baseDir });
       }
       created = !existsSync(runDir);
+      // a folder that is there (an earlier start, or a run starting right now): locked before anything is written
+      if (!created) lock = acquireRunLock(runDir);
       if (backend === "ort") {
         // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
         const w = await writeOnnxPlan(spec!, join(runDir, "graphs"), { overrides: o.set, plugins: o.plugin, color });
@@ -179,7 +181,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         }
       }
       // after the plan (a spec the step IR does not lower leaves no folder), before the run's files
-      lock = acquireRunLock(runDir);
+      lock ??= acquireRunLock(runDir);
       writeRunFiles(runDir, {
         specText: c.specText,
         trainerTs: c.ts,
