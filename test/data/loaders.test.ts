@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { PNG } from "pngjs";
 import { dump } from "npyjs";
-import { loadData, probeDataSource } from "../../runtime/data/index.ts";
+import { loadData, preloadData, probeDataSource } from "../../runtime/data/index.ts";
 import { createRng } from "../../runtime/rng.ts";
 import { GancRuntimeError } from "../../runtime/errors.ts";
 
@@ -327,4 +327,15 @@ update g_step: G minimizes g_loss with adam(lr=0.001)
     expect(await specWith('data x: Image[2, 2, 1], y: Index[3] = images(path="four")', "Image[2, 2, 1]")).toEqual([]);
     expect(await specWith('data x: Image[2, 2, 1] = idx(path="im.idx")', "Image[2, 2, 1]")).toEqual([]);
   });
+});
+
+it("preloadData reads a file source once: the trainer's loadData with the same arguments gets that copy", async () => {
+  write("once.csv", "a,b\n1,2\n3,4\n");
+  const pre = await preloadData("csv", { path: "once.csv", label: "" }, ctx);
+  fs.rmSync(path.join(dir, "once.csv"));
+  expect(await load("csv", { path: "once.csv", label: "" })).toBe(pre);
+  // consumed: a second load reads the (now missing) file again
+  await rejects(load("csv", { path: "once.csv", label: "" }), "data-missing", /file not found/);
+  // fashion_mnist: its files are checked, not read twice
+  await rejects(preloadData("fashion_mnist", { path: path.join(dir, "nowhere") }, ctx), "data-missing", /Fashion-MNIST file not found/);
 });
