@@ -54,6 +54,14 @@ export interface LoadOptions {
   builtinNames?: Iterable<string>;
 }
 
+/** Every validated plugin loss's implementation by module path and name, for the step-IR lowering, which traces
+ * it (compiler/step/trace-tf.ts): the IR keeps only the path, and the module stays loaded for the process. */
+const IMPLEMENTATIONS = new Map<string, Map<string, LossImplementation>>();
+
+export function pluginImplementation(resolvedPath: string, name: string): LossImplementation | undefined {
+  return IMPLEMENTATIONS.get(resolvedPath)?.get(name);
+}
+
 /** The language's reserved words (docs/language.md): a primitive named like one could never be called. */
 export const KEYWORDS: ReadonlySet<string> = new Set(
   ("model use param data latent weights let generator discriminator head network loss update train evaluate when " +
@@ -259,7 +267,9 @@ export async function loadPlugins(
           ok = false;
         } else taken.set(loss.name, req.request);
       }
-      if (ok)
+      if (ok) {
+        if (!IMPLEMENTATIONS.has(resolved)) IMPLEMENTATIONS.set(resolved, new Map());
+        IMPLEMENTATIONS.get(resolved)!.set(loss.name, loss.implementation);
         out.entries.push({
           name: loss.name,
           category: "loss",
@@ -269,6 +279,7 @@ export async function loadPlugins(
           pluginIndex,
           implementation: loss.implementation,
         });
+      }
     }
   }
   return out;

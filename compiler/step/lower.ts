@@ -21,6 +21,9 @@ import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
 import { grad } from "../passes/grad.ts";
 import { liveIds } from "../passes/graph.ts";
 import { optimizerStep } from "./optimizer.ts";
+import { TraceError, TracedTensor, tracingTf, type TracedNetwork } from "./trace-tf.ts";
+import { pluginImplementation } from "../plugins/load.ts";
+import { showType } from "../check/patterns.ts";
 
 export class LowerError extends Error {
   constructor(
@@ -497,11 +500,55 @@ class Lowering {
     return this.b.get(x).shape.length ? this.b.add("mean", [x], { axes: null, keepdims: false }) : x;
   }
 
+  /** A plugin loss: its tfjs implementation called once with the tracing `tf` (trace-tf.ts), so its formula becomes
+   * step-IR nodes here and the update's grad differentiates it like a built-in's. */
+  private pluginLoss(v: IRValue, a: number[], n: number, name: string, named: Record<string, Json>): number {
+    const b = this.b;
+    const impl = pluginImplementation(String(v.attrs.plugin), name);
+    if (!impl) throw new LowerError(`plugin loss ${name}: its module was not loaded with the spec`, v.span);
+    const nets = new Set(Array.isArray(v.attrs.networks) ? v.attrs.networks.map(String) : []);
+    const values: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(named)) values[k] = nets.has(k) ? this.tracedNetwork(String(x), v) : x;
+    const args = a.map((id) => new TracedTensor(id, b.get(id).shape));
+    let out: unknown;
+    try {
+      out = impl(args as never, values as never, tracingTf(b) as never);
+    } catch (e) {
+      if (e instanceof LowerError) throw e;
+      const msg = String((e as Error)?.message ?? e).split("\n")[0];
+      if (e instanceof TraceError) throw new LowerError(`plugin loss ${name} is not lowered to the step IR yet: ${msg}`, v.span);
+      throw new LowerError(`plugin loss ${name} is not lowered to the step IR yet: tracing its implementation failed: ${msg}`, v.span);
+    }
+    if (!(out instanceof TracedTensor)) throw new LowerError(`plugin loss ${name} is not lowered to the step IR yet: its implementation did not return a tensor of the tf it was given`, v.span);
+    const want = this.shapeOf(v.type, n);
+    if (out.shape.join(",") !== want.join(","))
+      throw new LowerError(`plugin loss ${name} returned shape [${out.shape.join(", ")}], but its signature promises [${want.join(", ")}]`, v.span);
+    return out.id;
+  }
+
+  /** network `netName` as a plugin's `network` argument: applying it inlines the network on the traced inputs */
+  private tracedNetwork(netName: string, v: IRValue): TracedNetwork {
+    const net = this.nets.get(netName);
+    if (!net) throw new LowerError(`plugin argument ${netName} is not a network`, v.span);
+    const f = (...xs: TracedTensor[]) => {
+      if (xs.length !== net.inputs.length || !xs.every((x) => x instanceof TracedTensor))
+        throw new TraceError(`network ${netName} takes ${net.inputs.length} traced tensor input(s), got ${xs.length}`);
+      const out = this.nhwc(this.graph(net.body, xs[0]!.shape[0]!, xs.map((x) => x.id), net));
+      return new TracedTensor(out, this.b.get(out).shape);
+    };
+    Object.defineProperties(f, {
+      name: { value: netName },
+      inputs: { value: Object.freeze(net.inputs.map((i) => showType(i.type))) },
+      output: { value: showType(net.output) },
+    });
+    return f as unknown as TracedNetwork;
+  }
+
   private prim(v: IRValue, a: number[], at: TensorType[], n: number): number {
     const b = this.b;
     const name = String(v.attrs.name);
     const named = (v.attrs.named ?? {}) as Record<string, Json>;
-    if (typeof v.attrs.plugin === "string") throw new LowerError(`plugin loss ${name} is not lowered to the step IR yet`, v.span);
+    if (typeof v.attrs.plugin === "string") return this.pluginLoss(v, a, n, name, named);
     const c = (x: number) => b.const(x);
     switch (name) {
       case "log_sigmoid":

@@ -4,7 +4,8 @@
 // 2-core VM) move its samples' mean image 16.2 -> 11.0 -> 20.5, too unsteady for a bound.
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { compileModule, makeOrtProgram } from "../../experiments/lib/spec-program.ts";
+import { join } from "node:path";
+import { compileModule, makeOrtProgram, REPO } from "../../experiments/lib/spec-program.ts";
 import { paramError } from "../../runtime/metrics/gmm.ts";
 import { headScores } from "../../experiments/lib-b/run.ts";
 import type { Program } from "../../runtime/program.ts";
@@ -85,6 +86,15 @@ describe("bundled specs learn on backend ort", () => {
     expect(r.nmi).toBeGreaterThanOrEqual(0.4);
     expect(r.nmi).toBeGreaterThan(r0.nmi + 0.05);
   }, 240_000);
+
+  it("mmd_ring (a plugin loss traced into the step IR, 100 steps): the MMD goes down", async () => {
+    const { stepper } = await makeOrtProgram(await compileModule(join(REPO, "examples/plugins/mmd_ring.gan"), {}, { graphs: true }));
+    const l: number[] = [];
+    for (let s = 0; s < 100; s++) l.push((await stepper.trainStep(s))["g_step"]!);
+    console.log(`ort mmd_ring: g_step loss ${mean(l.slice(0, 5)).toFixed(4)} -> ${mean(l.slice(-5)).toFixed(4)}`);
+    // as the wasm test (test/plugins/e2e.test.ts)
+    expect(mean(l.slice(-5))).toBeLessThan(0.7 * mean(l.slice(0, 5)));
+  });
 
   it.skipIf(!FASHION)("gm_gan (Fashion-MNIST MLPs, lr 1e-3, 200 steps): the samples' mean image approaches the data's", async () => {
     const { program: p, stepper } = await makeOrtProgram(await compileModule("gm_gan", { lr: "1e-3" }, { graphs: true }));
