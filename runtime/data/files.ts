@@ -105,3 +105,22 @@ export function showCell(s: string): string {
   const t = s.length > 24 ? s.slice(0, 24) + "..." : s;
   return JSON.stringify(t);
 }
+
+/** `n` rows of `w` values read by `get(i)` (flat index) into float32, `map` applied after the check; a value
+ * float32 cannot hold is an error naming its row and place (IDX and .npy payloads). */
+export function float32Rows(shown: string, n: number, w: number, get: (i: number) => number, map: (v: number) => number = (v) => v): Float32Array {
+  const data = new Float32Array(n * w);
+  for (let i = 0; i < n * w; i++) {
+    const v = get(i);
+    const why = float32Problem(v);
+    if (why) {
+      const r = Math.floor(i / w);
+      throw new GancRuntimeError(`${shown}: row ${r} (0-based), value ${i - r * w} of the row: ${v} ${why}`, {
+        code: "data-format",
+        hint: "data is trained in float32: drop or impute non-finite values, rescale large ones",
+      });
+    }
+    data[i] = map(v);
+  }
+  return data;
+}

@@ -7,7 +7,7 @@ import * as zlib from "node:zlib";
 import type { Dataset } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { ArgReader, type Args } from "./args.ts";
-import { dataPath, float32Problem, fmtBytes, maxDataBytes, probeFile, problemError, readHead, type DataProblem } from "./files.ts";
+import { dataPath, float32Rows, fmtBytes, maxDataBytes, probeFile, problemError, readHead, type DataProblem } from "./files.ts";
 
 /** IDX element types: code -> [bytes, name] */
 const TYPES: Record<number, [number, string]> = {
@@ -93,16 +93,7 @@ export function idx(args: Args, ctx: { baseDir: string }): Dataset {
   if (n === 0) throw new GancRuntimeError(`${x.shown}: no rows (dims ${dims.join("x")})`, { code: "data-format" });
   const row = dims.length === 1 ? [1] : dims.length === 3 ? [dims[1]!, dims[2]!, 1] : dims.slice(1);
   const w = row.reduce((p, q) => p * q, 1);
-  const data = new Float32Array(n * w);
-  for (let i = 0; i < n * w; i++) {
-    const v = x.get(i);
-    const why = float32Problem(v);
-    if (why) {
-      const r = Math.floor(i / w);
-      throw new GancRuntimeError(`${x.shown}: row ${r} (0-based), value ${i - r * w} of the row: ${v} ${why}`, { code: "data-format" });
-    }
-    data[i] = scale ? v / 127.5 - 1 : v;
-  }
+  const data = float32Rows(x.shown, n, w, (i) => x.get(i), scale ? (v) => v / 127.5 - 1 : undefined);
   const columns: Dataset["columns"] = [{ name: "x", shape: row, dtype: "float32", data }];
   const lrel = a.str("labels", "");
   if (lrel !== "") {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import type { Dataset } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { ArgReader, type Args } from "./args.ts";
-import { dataPath, float32Problem, probeFile, problemError, readHead, type DataProblem } from "./files.ts";
+import { dataPath, float32Rows, probeFile, problemError, readHead, type DataProblem } from "./files.ts";
 
 export interface NpyHeader {
   /** e.g. "<f4", "|u1", ">i8" */
@@ -138,19 +138,7 @@ export function npy(args: Args, ctx: { baseDir: string }): Dataset {
   const row = shape.length === 1 ? [1] : shape.slice(1);
   const w = row.reduce((p, q) => p * q, 1);
   if (w === 0) throw new GancRuntimeError(`${x.shown}: rows of 0 values (shape (${shape.join(", ")}))`, { code: "data-format" });
-  const data = new Float32Array(n * w);
-  for (let i = 0; i < n * w; i++) {
-    const v = x.get(i);
-    const why = float32Problem(v);
-    if (why) {
-      const r = Math.floor(i / w);
-      throw new GancRuntimeError(`${x.shown}: row ${r} (0-based), value ${i - r * w} of the row: ${v} ${why}`, {
-        code: "data-format",
-        hint: "data is trained in float32: drop or impute non-finite values, rescale large ones",
-      });
-    }
-    data[i] = v;
-  }
+  const data = float32Rows(x.shown, n, w, (i) => x.get(i));
   const columns: Dataset["columns"] = [{ name: "x", shape: row, dtype: "float32", data }];
   const lrel = a.str("labels", "");
   if (lrel !== "") {
