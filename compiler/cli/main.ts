@@ -15,6 +15,7 @@ const commandModules: Record<string, () => Promise<Register>> = {
   assign: async () => (await import("./commands/assign.ts")).registerAssign as unknown as Register,
   list: async () => (await import("./commands/list.ts")).registerList as unknown as Register,
   lsp: async () => (await import("./commands/lsp.ts")).registerLsp as unknown as Register,
+  export: async () => (await import("./commands/export.ts")).registerExport as unknown as Register,
 };
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

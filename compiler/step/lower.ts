@@ -88,6 +88,8 @@ class Lowering {
   private readonly layoutCache = new Map<string, number>();
   /** batch-norm moving statistics: store name -> the shape and the id of its current value (input or last update) */
   readonly stats = new Map<string, { shape: number[]; cur: number }>();
+  /** inference (export, lowerNetworkForward): batchnorm reads the moving statistics, dropout is the identity */
+  inference = false;
 
   constructor(
     readonly ir: IRProgram,
@@ -344,7 +346,7 @@ class Lowering {
       const [kernel, bias] = l.params;
       return b.add("add", [b.add("matmul", [this.nhwc(x), this.param(kernel!.name)]), this.param(bias!.name)]);
     }
-    if (l.kind === "dropout" && !(Number(l.attrs.rate) > 0)) return x;
+    if (l.kind === "dropout" && (this.inference || !(Number(l.attrs.rate) > 0))) return x;
     if (l.kind === "conv2d" || l.kind === "conv2d_transpose") return this.conv(l, x);
     if (l.kind === "batchnorm") return this.batchnorm(l, x);
     if (l.kind === "maxpool" || l.kind === "avgpool") return this.pool(l, x);
@@ -379,6 +381,7 @@ class Lowering {
 
   /** tfjs batchnorm in training mode: batch moments over every axis but the channels; the moving statistics move */
   private batchnorm(l: IRLayer, x: number): number {
+    if (this.inference) return this.batchnormInference(l, x);
     const b = this.b;
     const image = b.get(x).shape.length === 4;
     const xi = image ? this.toNchw(x) : x;
@@ -399,6 +402,22 @@ class Lowering {
     }
     const [gamma, beta] = l.params.map((p) => b.add("reshape", [this.param(p.name)], { shape: chan }));
     const y = b.add("add", [b.add("mul", [b.add("div", [d, b.add("sqrt", [b.add("add", [variance, c(eps)])])]), gamma!]), beta!]);
+    return image ? this.markNchw(y) : y;
+  }
+
+  /** tfjs batchnorm in inference mode (runtime/layers/norm.ts, training false): (x - moving_mean) /
+   * sqrt(moving_variance + eps) * gamma + beta, the moving statistics `state` inputs named by their store names */
+  private batchnormInference(l: IRLayer, x: number): number {
+    const b = this.b;
+    const image = b.get(x).shape.length === 4;
+    const xi = image ? this.toNchw(x) : x;
+    const shape = b.get(xi).shape;
+    const C = Number(l.attrs.channels ?? shape[image ? 1 : shape.length - 1]);
+    const eps = Number(l.attrs.eps ?? 1e-3);
+    const chan = image ? [C, 1, 1] : [C];
+    const [mean, variance] = (["moving_mean", "moving_variance"] as const).map((s) => b.add("reshape", [this.stat(`${l.id}/${s}`, [C])], { shape: chan }));
+    const [gamma, beta] = l.params.map((p) => b.add("reshape", [this.param(p.name)], { shape: chan }));
+    const y = b.add("add", [b.add("mul", [b.add("div", [b.add("sub", [xi, mean!]), b.add("sqrt", [b.add("add", [variance!, b.const(eps)])])]), gamma!]), beta!]);
     return image ? this.markNchw(y) : y;
   }
 
@@ -635,5 +654,36 @@ export function lowerUpdate(ir: IRProgram, u: IRUpdate, opts: { exposeGrads?: bo
   optimizerStep(b, u, vars, varIds, grads);
   // the moving statistics after the update's last batch-norm application
   for (const [name, s] of L.stats) b.output(s.cur, name, "update");
+  return b.graph();
+}
+
+/** Export (issue 18): the inference forward graph of network `netName` at batch size `batch`, as the tfjs program's
+ * `network(name, ...)` computes it (training false: batchnorm on the moving statistics, no dropout). Inputs: one
+ * `data` input per network argument, named by the argument (`x`: [batch, ...its per-example shape]), the network's
+ * parameters (`param`) and moving statistics (`state`) by their store names; output `output` (role result). */
+export function lowerNetworkForward(ir: IRProgram, netName: string, batch: number, o: { output?: string } = {}): StepGraph {
+  const net = ir.networks.find((n) => n.name === netName);
+  if (!net) throw new LowerError(`no network named ${JSON.stringify(netName)}`, null);
+  const L = new Lowering(ir, netName, batch);
+  L.inference = true;
+  const b = L.b;
+  b.span = net.span;
+  const args = net.inputs.map((i) => b.input(i.name, "data", [batch, ...i.type.shape], dtypeOf(i.type)));
+  b.output(L.graph(net.body, batch, args, net), o.output ?? "output", "result");
+  return b.graph();
+}
+
+/** Export (issue 18): the inference graph of the spec's sampler (what `ganc sample` draws: program.sample) at batch
+ * size `batch`. Inputs: the latent draws it reads, named as in every step graph (inputName): `latent:<z>` for a
+ * latent the host draws whole, and for a GaussianMixture with learned means / scales its component index
+ * `latent:<z>.component` (i32 [batch]) and standard-normal `noise:<z>.eps` ([batch, dim]); the parameters and
+ * moving statistics by store name. Output `samples` [batch, ...sample shape]. */
+export function lowerSamplerForward(ir: IRProgram, batch: number, o: { output?: string } = {}): StepGraph {
+  const s = ir.sampler;
+  if (!s) throw new LowerError(`${ir.model.name} has no generator to sample from`, null);
+  const L = new Lowering(ir, `sample_${s.network}`, batch);
+  L.inference = true;
+  const b = L.b;
+  b.output(L.graph(s.graph, batch), o.output ?? "samples", "result");
   return b.graph();
 }
