@@ -27,6 +27,9 @@ export interface Diagnostic {
   span: Span;
   hints: string[];
   related: RelatedSpan[];
+  /** Set when only some variants have this diagnostic: the params (tested by `when`/`match`) that select it,
+   *  e.g. { dataset: "fashion" }. Absent for the default params (compiler/check/variants.ts). */
+  variant?: Record<string, string>;
 }
 
 export function diagnostic(

@@ -74,6 +74,13 @@ function location(span: Span): string {
   return `${span.file}:${span.start.line}:${span.start.column}`;
 }
 
+/** "dataset=fashion, arch=conv" */
+export function variantText(v: Record<string, string>): string {
+  return Object.entries(v)
+    .map(([k, x]) => `${k}=${x}`)
+    .join(", ");
+}
+
 export function renderDiagnostics(
   diags: readonly Diagnostic[],
   sources: Map<string, string>,
@@ -96,6 +103,7 @@ export function renderDiagnostics(
     lines.push(`${paint([sevStyle, "bold"], `${d.severity}[${d.code}]`)}${paint("bold", `: ${d.message}`)}`);
     lines.push(`${pad}${paint(["blue", "bold"], "-->")} ${location(d.span)}`);
     lines.push(...frame(d.span, sources, gutter, paint, sevStyle));
+    if (d.variant) lines.push(`${pad} ${paint(["blue", "bold"], "=")} ${paint("bold", "note")}: in the variant ${variantText(d.variant)}`);
     for (const h of d.hints) lines.push(`${pad} ${paint(["blue", "bold"], "=")} ${paint("bold", "hint")}: ${h}`);
     for (const r of d.related) {
       lines.push(`${paint(["cyan", "bold"], "note")}: ${r.message}`);
@@ -137,6 +145,7 @@ export function diagnosticsToJson(diags: readonly Diagnostic[]): string {
     span: spanJson(d.span),
     hints: [...d.hints],
     related: d.related.map((r) => ({ message: r.message, span: spanJson(r.span) })),
+    ...(d.variant ? { variant: { ...d.variant } } : {}),
   }));
   return JSON.stringify(arr, null, 2);
 }

@@ -4,15 +4,11 @@
 import { parse } from "../../grammar/index.ts";
 import type * as A from "../../grammar/ast.ts";
 import { checkSourceWithPlugins } from "../plugins/compile.ts";
-import { diagnostic, isCliFile, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { checkVariants } from "../check/variants.ts";
 import type { IRProgram } from "../ir/ir.ts";
 import type { SignatureEntry } from "../check/signatures.ts";
 import { buildIndex, type SymbolIndex } from "./symbols.ts";
-
-export interface Variant {
-  /** params set away from their defaults, e.g. { dataset: "fashion" } */
-  overrides: Record<string, string>;
-}
 
 export interface LspDiagnostic {
   d: Diagnostic;
@@ -43,21 +39,10 @@ export async function analyze(text: string, file: string, version: number): Prom
   } catch {
     // navigation degrades to nothing; diagnostics still come
   }
-  const base = await safeCheck(text, file, {});
-  const diagnostics: LspDiagnostic[] = base.diagnostics.map((d) => ({ d }));
-  const onlyParseErrors = base.diagnostics.some((d) => d.severity === "error" && /^E01/.test(d.code));
-  if (!onlyParseErrors) {
-    const seen = new Set(base.diagnostics.map(key));
-    for (const v of variants(spec)) {
-      const r = await safeCheck(text, file, v.overrides);
-      for (const d of r.diagnostics) {
-        // diagnostics about the override itself point at a `--set` pseudo-file: they are ours, not the user's
-        if (isCliFile(d.span.file) || seen.has(key(d))) continue;
-        seen.add(key(d));
-        diagnostics.push({ d, when: v.overrides });
-      }
-    }
-  }
+  // the variants the params select, and the merging of their diagnostics, are `ganc check`'s (compiler/check/variants.ts)
+  const r = await checkVariants(spec, (overrides) => safeCheck(text, file, overrides), { cap: MAX_VARIANTS, capWarning: false });
+  const base = r.base;
+  const diagnostics: LspDiagnostic[] = r.diagnostics.map(({ variant, ...d }) => (variant ? { d, when: variant } : { d }));
   return { version, text, file, spec, index, diagnostics, ir: base.ir, pluginEntries: base.entries };
 }
 
@@ -115,63 +100,4 @@ async function safeCheck(text: string, file: string, overrides: Record<string, s
       entries: [] as SignatureEntry[],
     };
   }
-}
-
-function key(d: Diagnostic): string {
-  return `${d.code}|${d.span.file}|${d.span.start.offset}|${d.span.end.offset}|${d.message}`;
-}
-
-/** The params that `when` conditions read (bool and enum params: the ones with few values), and every
- * combination of their values other than the defaults, fewest changes first, at most MAX_VARIANTS. */
-export function variants(spec: A.Spec): Variant[] {
-  const params = new Map<string, A.ParamDecl>();
-  for (const it of spec.items) if (it.kind === "Param") params.set(it.name.name, it);
-  const used: string[] = [];
-  const names = (e: A.Expr | null | undefined): void => {
-    if (!e) return;
-    if (e.kind === "Name") {
-      if (params.has(e.name) && !used.includes(e.name)) used.push(e.name);
-      return;
-    }
-    for (const v of Object.values(e)) {
-      if (v && typeof v === "object" && "kind" in v && v !== e.span) names(v as A.Expr);
-      if (Array.isArray(v)) for (const x of v) if (x && typeof x === "object" && "kind" in x) names(x as A.Expr);
-    }
-  };
-  const walk = (items: A.Item[]) => {
-    for (const it of items)
-      if (it.kind === "When") {
-        names(it.cond);
-        walk(it.then);
-        if (it.else) walk(it.else);
-      }
-  };
-  walk(spec.items);
-  const domains: { name: string; values: string[]; dflt: string }[] = [];
-  for (const n of used) {
-    const p = params.get(n)!;
-    const d = p.default;
-    if (p.type.kind === "bool" && d.kind === "Bool") domains.push({ name: n, values: ["true", "false"], dflt: String(d.value) });
-    else if (p.type.kind === "enum" && d.kind === "Name") domains.push({ name: n, values: p.type.members.map((m) => m.name), dflt: d.name });
-  }
-  // enumerate by number of changed params so that a diagnostic is attributed to the smallest selection
-  const out: Variant[] = [];
-  const rec = (i: number, cur: Record<string, string>, changes: number, want: number) => {
-    if (out.length >= MAX_VARIANTS) return;
-    if (i === domains.length) {
-      if (changes === want) out.push({ overrides: { ...cur } });
-      return;
-    }
-    const dom = domains[i]!;
-    rec(i + 1, cur, changes, want);
-    if (changes < want)
-      for (const v of dom.values) {
-        if (v === dom.dflt) continue;
-        cur[dom.name] = v;
-        rec(i + 1, cur, changes + 1, want);
-        delete cur[dom.name];
-      }
-  };
-  for (let k = 1; k <= domains.length && out.length < MAX_VARIANTS; k++) rec(0, {}, 0, k);
-  return out;
 }

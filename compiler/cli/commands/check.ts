@@ -1,5 +1,7 @@
 // `ganc check FILE... [--format text|json] [--dump ast|ir] [--set k=v ...] [--plugin path ...]`
 // Exit codes: 0 clean (warnings allowed), 1 errors in the input, 2 usage errors (unreadable file, bad option).
+// Every variant the params can select (bool and enum params tested by `when`/`match`) is checked, not only the
+// defaults; `--set` params are fixed. A diagnostic only some variants have names them ("note: in the variant ...").
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { readSpecFile } from "../../source-file.ts";
@@ -9,6 +11,7 @@ import type { IRProgram } from "../../ir/ir.ts";
 import type { Spec } from "../../../grammar/ast.ts";
 import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { diagnosticsToJson, renderDiagnostics } from "../../diagnostics/render.ts";
+import { checkVariants } from "../../check/variants.ts";
 
 export interface CheckOptions {
   format?: "text" | "json";
@@ -32,16 +35,26 @@ export interface CheckResult {
 }
 
 /** Analyze one source text: parse, check and passes, with the spec's `use` plugins and `--plugin` modules loaded.
- *  `sources` gets the plugin files' texts so diagnostics inside them render with a code frame. */
+ *  `sources` gets the plugin files' texts so diagnostics inside them render with a code frame. With `variants`,
+ *  every variant the spec's `when`/`match` params select is checked too (params given in `overrides` stay fixed),
+ *  and diagnostics only some variants have carry `variant`; the AST and IR are the default variant's. */
 export async function analyze(
   text: string,
   file: string,
-  opts: CheckOptions = {},
+  opts: CheckOptions & { variants?: boolean } = {},
   sources?: Map<string, string>,
 ): Promise<AnalyzeResult> {
-  const r = await checkSourceWithPlugins(text, file, { overrides: opts.overrides ?? {}, plugins: opts.plugins ?? [] });
-  if (sources) for (const [k, v] of r.sources) if (!sources.has(k)) sources.set(k, v);
-  return { ast: r.ast, ir: r.ir, diagnostics: r.diagnostics };
+  const one = async (overrides: Record<string, string>) => {
+    const r = await checkSourceWithPlugins(text, file, { overrides, plugins: opts.plugins ?? [] });
+    if (sources) for (const [k, v] of r.sources) if (!sources.has(k)) sources.set(k, v);
+    return r;
+  };
+  if (!opts.variants) {
+    const r = await one(opts.overrides ?? {});
+    return { ast: r.ast, ir: r.ir, diagnostics: r.diagnostics };
+  }
+  const v = await checkVariants((b) => b.ast, one, { fixed: opts.overrides ?? {} });
+  return { ast: v.base.ast, ir: v.base.ir, diagnostics: v.diagnostics };
 }
 
 /** Check files; returns what to print and the exit code (no process access, so it is testable in-process). */
@@ -59,7 +72,7 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
     }
     const text = read.text;
     sources.set(file, text);
-    const r = await analyze(text, file, opts, sources);
+    const r = await analyze(text, file, { ...opts, variants: true }, sources);
     diags.push(...r.diagnostics);
     if (opts.dump === "ast") dumps.push(r.ast);
     if (opts.dump === "ir") dumps.push(r.ir ?? null);

@@ -267,6 +267,12 @@ export const semanticCodes: CodeInfo[] = [
     example: "network Enc2(x: Real[2]) -> Real[8] = x |> dense(8)   // no loss or network calls Enc2",
     fix: "Call it from a loss or another network, or remove it.",
   },
+  {
+    code: "W0501",
+    title: "not every variant was checked",
+    example: "param a: bool = false   // ... seven bool params all tested by `when` conditions: 127 variants",
+    fix: "`ganc check` checks at most 64 variants besides the defaults; fix some params with `--set name=value` to check the rest.",
+  },
   // ---------- internal ----------
   {
     code: "E0799",

@@ -1,11 +1,13 @@
 // Bad-spec corpus for the checker: each <code>-<slug>.gan has a .expected with the exact rendered diagnostics
-// (no color). A first line `// --set name=value ...` gives CLI overrides. Regenerate with UPDATE_GOLDEN=1 (then
+// (no color), as `ganc check` gives them: every variant the params select is checked (compiler/check/variants.ts),
+// a diagnostic only some variants have says which. A first line `// --set name=value ...` gives CLI overrides (fixed). Regenerate with UPDATE_GOLDEN=1 (then
 // review the diff!).
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../../grammar/index.ts";
 import { check } from "../../../compiler/check/index.ts";
+import { checkVariants } from "../../../compiler/check/variants.ts";
 import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
 import { semanticCodes } from "../../../compiler/diagnostics/codes/semantic.ts";
 import { expectGolden } from "../../golden.ts";
@@ -26,19 +28,22 @@ function overridesOf(text: string): Record<string, string> {
 
 describe("semantic corpus", () => {
   for (const f of cases) {
-    it(f, () => {
+    it(f, async () => {
       const text = readFileSync(join(dir, f), "utf8");
       const file = `test/bad/semantic/${f}`;
       const p = parse(text, file);
       expect(p.diagnostics).toEqual([]);
-      const r = check(p.spec, { overrides: overridesOf(text) });
+      const v = await checkVariants(p.spec, (overrides) => check(p.spec, { overrides }), { fixed: overridesOf(text) });
+      const r = { ...v.base, diagnostics: v.diagnostics };
       const out = renderDiagnostics(r.diagnostics, new Map([[file, text]]));
       const exp = join(dir, f.replace(/\.gan$/, ".expected"));
       expectGolden(exp, out, `${f}: rendered diagnostics differ; if intended, run UPDATE_GOLDEN=1 npx vitest run test/bad/semantic and review`);
       const code = f.split("-")[0];
       expect(r.diagnostics.map((d) => d.code)).toContain(code);
-      // errors mean no IR; warnings alone still give one
-      if (code.startsWith("E")) expect(r.ir).toBeNull();
+      // errors mean no IR; warnings alone still give one (an error only a non-default variant has leaves the
+      // default variant's IR)
+      const inDefault = r.diagnostics.some((d) => d.severity === "error" && !d.variant);
+      if (code.startsWith("E")) expect(r.ir === null).toBe(inDefault);
       else expect(r.ir).not.toBeNull();
     });
   }
