@@ -47,6 +47,8 @@ export interface RunArtifacts {
   checkpoint: Checkpoint;
   /** the run's seed (the sampler's noise stream is rng(seed).fork("sample")) */
   seed: number;
+  /** the base name of the spec file the run was started from ("vanilla_gan.gan") */
+  specFile: string;
 }
 
 /** The typed IR a run was trained from (RUNDIR/spec.gan with its overrides and plugins) and its latest checkpoint. */
@@ -61,7 +63,7 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
   if (!checkpoint)
     throw new GancRuntimeError(`${runDir} has no checkpoint yet`, { code: "run-dir", hint: "train it first, or resume it with `ganc train --resume`" });
   const seed = Number((checkpoint.state as { seed?: number }).seed ?? r.ir.train.seed);
-  return { ir: r.ir, checkpoint, seed };
+  return { ir: r.ir, checkpoint, seed, specFile: basename(config.specPath) };
 }
 
 /** the checkpoint's value of store tensor `name` (a parameter, else a moving statistic) */
@@ -102,7 +104,7 @@ export function buildInferenceModels(a: RunArtifacts, batch: number): { role: "g
       outputs: g.outputs.map((o): OnnxIo => ({ name: o.name, onnx: onnxOutputName(g, o), shape: [...g.values[o.id]!.shape], dtype: g.values[o.id]!.dtype })),
     };
     const withIo = printInferenceOnnx(g, weights, {
-      specFile: basename(ir.file), model: ir.model.name,
+      specFile: a.specFile, model: ir.model.name,
       metadata: { ...meta(g), "ganc.role": role, "ganc.network": network, "ganc.inputs": ioJson(m.inputs), "ganc.outputs": ioJson(m.outputs) },
       docString: `ganc ${role} ${network} of model ${ir.model.name} (checkpoint step ${checkpoint.step}), batch ${batch}: inputs ${m.inputs.map((i) => `${i.onnx} ${i.dtype}[${i.shape.join(", ")}]`).join(", ")}; outputs ${m.outputs.map((o) => `${o.onnx} ${o.dtype}[${o.shape.join(", ")}]`).join(", ")}`,
     });

@@ -32,11 +32,11 @@ export async function runExport(runDir: string, o: ExportCliOptions, io: { out: 
     const { readRunArtifacts } = await import("../../../runtime/export/onnx.ts");
     const { checkpointSafetensors } = await import("../../../runtime/export/safetensors.ts");
     const { writeFileAtomic, makeDirs } = await import("../../../runtime/report/atomic.ts");
-    const { dirname, basename } = await import("node:path");
+    const { dirname } = await import("node:path");
     const a = await readRunArtifacts(runDir);
     const file = o.output ?? join(runDir, "export", `${a.ir.model.name}.safetensors`);
     makeDirs(dirname(file));
-    writeFileAtomic(file, checkpointSafetensors(a.checkpoint, { model: a.ir.model.name, spec: basename(a.ir.file) }));
+    writeFileAtomic(file, checkpointSafetensors(a.checkpoint, { model: a.ir.model.name, spec: a.specFile }));
     io.out(`${file}\n`);
     return 0;
   } catch (e) {
