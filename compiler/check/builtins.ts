@@ -254,7 +254,7 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
       const name = (A("z") as { name: string }).name;
       const l = ck.latent(name);
       if (!l) return ERR;
-      if (cx.mode === "network") return ck.error("E0312", `a network body cannot read latent \`${name}\`; pass it as an argument`, S("z"));
+      if (cx.mode === "network") return ck.error("E0322", `a network body cannot read latent \`${name}\`; pass it as an argument`, S("z"));
       if (l.dist.kind !== "gaussian_mixture")
         return ck.error("E0302", `${entry.name}(${name}) needs a GaussianMixture latent; \`${name}\` is ${l.dist.kind}`, S("z"));
       const K = l.dist.components;
@@ -329,7 +329,7 @@ function concat(ck: Checker, bound: Map<string, BoundArg>, cx: Cx, span: Span): 
     const p = parts[i];
     const [, sp] = [...bound.values()].map((b) => [b, b.span] as const)[i];
     if (p.type.batched !== batched)
-      return ck.error("E0312", `concat mixes per-example and whole-batch values`, sp);
+      return ck.error("E0324", `concat mixes per-example and whole-batch values`, sp);
     if (!sameShape(p.type.shape.slice(0, -1), first.type.shape.slice(0, -1)))
       return ck.error("E0303", `concat: ${showType(p.type)} and ${showType(first.type)} differ before the last axis`, sp);
   }

@@ -470,7 +470,7 @@ export class Checker {
     if (v.k === "num") return { k: "num", v: -v.v, isInt: v.isInt };
     const t = this.toTensor(v, cx, e.operand.span);
     if (t.k !== "tensor") return ERR;
-    if (t.type.elem !== "real") return this.error("E0312", `cannot negate ${showType(t.type)}`, e.operand.span);
+    if (t.type.elem !== "real") return this.error("E0325", `cannot negate ${showType(t.type)}`, e.operand.span);
     const ty: TensorType = { ...t.type };
     if (ty.tag !== "logit") {
       delete ty.tag;
@@ -554,9 +554,9 @@ export class Checker {
       case "list": {
         if (!cx.g) return this.error("E0507", `a tensor is not a compile-time constant`, span);
         const c = constJson(v);
-        if (c === null) return this.error("E0312", `this list is not a numeric constant`, span);
+        if (c === null) return this.error("E0326", `this list is not a numeric constant`, span);
         const shape = constShape(c);
-        if (!shape) return this.error("E0312", `a constant list must be rectangular`, span);
+        if (!shape) return this.error("E0326", `a constant list must be rectangular`, span);
         return cx.g.add("const", [], { value: c }, { elem: v.k === "bool" ? "bool" : "real", shape, batched: false }, span);
       }
       case "ref":
@@ -592,7 +592,7 @@ export class Checker {
     if (cx.mode === "const")
       return this.error("E0507", `\`${name}\` is ${kind === "weights" ? "weights" : kind}, not a compile-time constant (in ${cx.what})`, span);
     if (cx.mode === "network" && (kind === "data" || kind === "latent"))
-      return this.error("E0312", `a network body cannot read ${kind} \`${name}\` (in ${cx.what}); pass it as an argument`, span);
+      return this.error("E0322", `a network body cannot read ${kind} \`${name}\` (in ${cx.what}); pass it as an argument`, span);
     if (kind === "data") {
       const t = this.dataType(name);
       return t ? cx.g!.add("data", [], { name }, t, span) : ERR;
@@ -616,7 +616,7 @@ export class Checker {
   }
 
   private priorTensor(latent: string, member: "means" | "scale", cx: Cx, span: Span): Val {
-    if (cx.mode !== "loss") return this.error("E0312", `prior parameter \`${latent}.${member}\` can only be read in a loss`, span);
+    if (cx.mode !== "loss") return this.error("E0322", `prior parameter \`${latent}.${member}\` can only be read in a loss`, span);
     const t = this.priorType(latent, member);
     return t ? cx.g!.add("prior_param", [], { latent, member }, t, span) : ERR;
   }
@@ -642,7 +642,7 @@ export class Checker {
     for (const [t, sp] of [[a, aSpan], [b, bSpan]] as const) {
       if (logical && t.type.elem !== "bool") return this.error("E0302", `\`${op}\` needs bools, got ${showType(t.type)}`, sp);
       if (!logical && t.type.elem !== "real")
-        return this.error("E0312", `arithmetic on ${showType(t.type)} is not allowed; index with it instead`, sp);
+        return this.error("E0325", `arithmetic on ${showType(t.type)} is not allowed; index with it instead`, sp);
     }
     const shape = broadcastShapes(a.type.shape, b.type.shape);
     if (!shape)
@@ -766,7 +766,7 @@ export class Checker {
         ok = false;
       }
     }
-    if (cx.mode !== "loss") return this.error("E0312", `E[...] is only allowed in losses (in ${cx.what})`, e.span);
+    if (cx.mode !== "loss") return this.error("E0322", `E[...] is only allowed in losses (in ${cx.what})`, e.span);
     const body = this.ev(e.body, cx);
     if (body.k === "error" || !ok) return ERR;
     const t = this.toTensor(body, cx, e.body.span);
@@ -959,7 +959,7 @@ export class Checker {
     if (this.netBusy.has(name)) {
       const cycle = [...this.netBusy, name];
       const from = cycle.indexOf(name);
-      this.error("E0312", `networks call each other in a cycle: ${cycle.slice(from).join(" -> ")}`, d.decl.name.span);
+      this.error("E0323", `networks call each other in a cycle: ${cycle.slice(from).join(" -> ")}`, d.decl.name.span);
       return null;
     }
     this.netBusy.add(name);
@@ -1105,7 +1105,7 @@ export class Checker {
   callNetwork(name: string, args: CallArg[], cx: Cx, span: Span): Val {
     const d = this.decls.get(name) as Extract<Decl, { kind: "network" }>;
     if (cx.mode === "const") return this.error("E0507", `a network call is not a compile-time constant (in ${cx.what})`, span);
-    if (cx.net && cx.net.name === name) return this.error("E0312", `network \`${name}\` calls itself`, span);
+    if (cx.net && cx.net.name === name) return this.error("E0323", `network \`${name}\` calls itself`, span);
     const net = this.network(name);
     const params = d.decl.params;
     if (args.length !== params.length)
@@ -1150,7 +1150,7 @@ export class Checker {
       }
       const lead = t.type.shape.slice(0, extra);
       if (!t.type.batched && cx.mode === "loss")
-        return this.error("E0312", `network arguments must be per-example values; \`${exprText(a)}\` is a whole-batch value`, a.span);
+        return this.error("E0324", `network arguments must be per-example values; \`${exprText(a)}\` is a whole-batch value`, a.span);
       anyBatched ||= t.type.batched;
       if (mapDims === null) {
         mapDims = lead;
@@ -1165,7 +1165,7 @@ export class Checker {
         );
       ids.push(t.id);
     }
-    if (!anyBatched) return this.error("E0312", `network \`${name}\` is called with no per-example argument`, span);
+    if (!anyBatched) return this.error("E0324", `network \`${name}\` is called with no per-example argument`, span);
     const md = mapDims ?? [];
     if (cx.net && !cx.net.calls.includes(name)) cx.net.calls.push(name);
     const out: TensorType = { ...net.output, shape: [...md, ...net.output.shape], batched: true };

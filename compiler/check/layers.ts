@@ -45,7 +45,7 @@ export function convOut(h: number, k: number, stride: number, padding: string, t
 export function applyLayer(ck: Checker, f: Val & { k: "fn" }, input: Val, cx: Cx, span: Span, inSpan: Span): Val {
   const kind = f.entry.name;
   if (cx.mode !== "network" || !cx.g || !cx.net)
-    return ck.error("E0312", `layer \`${kind}\` can only be used inside a network body (in ${cx.what})`, f.span, [
+    return ck.error("E0322", `layer \`${kind}\` can only be used inside a network body (in ${cx.what})`, f.span, [
       "declare a network (e.g. `network N(x: Real[d]) -> Real[k] = x |> ...`) and call it",
     ]);
   const x = ck.toTensor(input, cx, inSpan);

@@ -62,7 +62,7 @@ export function describe(v: Val): string {
     case "entry":
       return `${v.entry.category} \`${v.entry.name}\``;
     case "fn":
-      return `a ${v.entry.category} value`;
+      return `${/^[aeiou]/.test(v.entry.category) ? "an" : "a"} ${v.entry.category} value`;
     case "dist":
       return "a distribution";
     case "init":

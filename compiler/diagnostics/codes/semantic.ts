@@ -105,8 +105,8 @@ export const semanticCodes: CodeInfo[] = [
   {
     code: "E0312",
     title: "value of the wrong kind here",
-    example: "loss l = E[x] dense(1)(x)   // layers only exist inside network bodies",
-    fix: "Layers belong in network bodies; data and latents in losses; networks are called, not used as values.",
+    example: "update u: G minimizes l with relu()   // `with` needs an optimizer",
+    fix: "Each place takes one kind of value: `with` an optimizer, `init` an initializer, `constrain` a constraint, a latent a distribution, a data declaration a data source; networks are called, not used as values.",
   },
   {
     code: "E0313",
@@ -161,6 +161,36 @@ export const semanticCodes: CodeInfo[] = [
     title: "data file missing or unreadable",
     example: 'data x: Real[2] = csv(path="no_such_file.csv")',
     fix: "Point the path at the data (relative paths are relative to the spec's folder). The file must be a regular file of the source's format: CSV text for csv, a numpy.save array for npy, an MNIST-style IDX file for idx, a folder of PNGs for images. Values (NaN, non-numeric cells, sizes) are checked when the data is loaded.",
+  },
+  {
+    code: "E0322",
+    title: "not allowed in this context",
+    example: "loss l = E[x] mean(dense(1)(x))   // layers only exist inside network bodies",
+    fix: "Layers belong in network bodies; a network body reads only its arguments (pass data, latents and weights in); E[...] and prior parameters (`z.mu`) are read in losses.",
+  },
+  {
+    code: "E0323",
+    title: "recursive network call",
+    example: "network A(x: Real[2]) -> Real[2] = B(x)\nnetwork B(x: Real[2]) -> Real[2] = A(x)",
+    fix: "Networks are feed-forward: a network cannot call itself, directly or through others. Compose them in a loss instead.",
+  },
+  {
+    code: "E0324",
+    title: "per-example and whole-batch values mixed",
+    example: "weights W: Real[2] init zeros\nloss l = -log_sigmoid(D(W))   // network arguments are per-example values",
+    fix: "Pass networks per-example values (data, latents, what is computed from them); broadcast a whole-batch value explicitly, or concat only values of the same kind.",
+  },
+  {
+    code: "E0325",
+    title: "operation not defined for this element type",
+    example: "latent c ~ Categorical(4)\nloss l = E[c] mean(c + 1)   // c is an Index[4]",
+    fix: "Arithmetic and negation need real values; an Index is for indexing (`v[y]`) or one_hot(y).",
+  },
+  {
+    code: "E0326",
+    title: "invalid constant list",
+    example: "weights W: Real[2, 2] init [[1, 0], [0]]",
+    fix: "A list used as a tensor holds compile-time numbers and is rectangular (every row the same length).",
   },
   // ---------- the game ----------
   {
