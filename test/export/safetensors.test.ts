@@ -11,10 +11,11 @@ import { loadLatestCheckpoint } from "../../runtime/train/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors } from "../../runtime/export/safetensors.ts";
 import { makeRun } from "./helpers.ts";
 
-const PY = "/usr/bin/python3";
+// GANC_TEST_PYTHON: another interpreter (a venv with safetensors and torch) for the load_file test
+const PY = process.env.GANC_TEST_PYTHON ?? "/usr/bin/python3";
 const hasPy = (mod: string) => spawnSync(PY, ["-c", `import ${mod}`]).status === 0;
 const hasSafetensors = hasPy("safetensors.torch") && hasPy("torch");
-if (!hasSafetensors) console.log("skipping the safetensors.torch.load_file test: python3 module safetensors (with torch) is not installed (Debian 12 has no python3-safetensors)");
+if (!hasSafetensors) console.log(`skipping the safetensors.torch.load_file test: ${PY} has no module safetensors (with torch); Debian 12 has no python3-safetensors package (set GANC_TEST_PYTHON to a python with both)`);
 
 describe("export --format safetensors", async () => {
   const runDir = await makeRun(join(REPO, "test/export/bn_gan.gan"), 20);
