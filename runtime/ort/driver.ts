@@ -33,6 +33,20 @@ const slotKey = (u: string, name: string): string | null => {
   return m && m[1] === u ? `${m[2]}/${m[3]}` : null;
 };
 
+/** a flat optimizer slot input of update `u` ("d_step/m/1+3", slots [1, 3]) -> its parts: the tfjs optimizer's
+ * keys ("m/1", "m/3"), offsets and sizes */
+const flatParts = (u: string, i: PlanInput): { key: string; off: number; n: number; shape: number[] }[] | null => {
+  const m = /^(.*)\/(m|v|buf|sq)\/(\d+(?:\+\d+)+)$/.exec(i.name);
+  if (!m || m[1] !== u || !i.slots || !i.shapes || i.slots.length !== i.shapes.length) return null;
+  let off = 0;
+  return i.slots.map((k, j) => {
+    const shape = i.shapes![j]!;
+    const part = { key: `${m[2]}/${k}`, off, n: size(shape), shape };
+    off += part.n;
+    return part;
+  });
+};
+
 export interface OrtStepper {
   /** every update due at `step`, as Program.trainStep */
   trainStep(step: number): Promise<Record<string, number>>;
@@ -138,7 +152,16 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
       const n = size(i.shape);
       const a = alloc(i.dtype, n), b = alloc(i.dtype, n);
       const key = slotKey(p.update, i.name);
-      if (key !== null) {
+      const parts = i.kind === "state" ? flatParts(p.update, i) : null;
+      if (parts) {
+        if (parts.reduce((a, x) => a + x.n, 0) !== n) throw new GancRuntimeError(`flat optimizer slot ${i.name}: sizes do not add up to [${i.shape}]`, { code: "ort-plan" });
+        for (const part of parts) {
+          const s = optState[part.key];
+          if (!s) continue;
+          if (s.data.length !== part.n) throw new GancRuntimeError(`optimizer state ${p.update} ${part.key}: ${s.data.length} values, the graph wants ${part.n}`, { code: "optim-state" });
+          a.set(s.data, part.off);
+        }
+      } else if (key !== null) {
         const s = optState[key];
         if (s) {
           if (s.data.length !== n) throw new GancRuntimeError(`optimizer state ${p.update} ${key}: ${s.data.length} values, the graph wants [${i.shape}]`, { code: "optim-state" });
@@ -328,9 +351,19 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     for (const u of updates) {
       const st: NamedArrays = { ...u.optState, t: { shape: [], dtype: "int32", data: [u.t] } };
       for (const i of u.p.inputs) {
-        const key = i.kind === "state" ? slotKey(u.p.update, i.name) : null;
+        if (i.kind !== "state") continue;
+        const cur = slots.get(i.name)!.cur.data as Float32Array;
+        const parts = flatParts(u.p.update, i);
+        // a flat slot is split into the per-variable slots, shaped like their variables (the tfjs optimizer's state)
+        if (parts) {
+          for (const part of parts) {
+            st[part.key] = { shape: part.shape.slice(), dtype: "float32", data: Array.from(cur.subarray(part.off, part.off + part.n)) };
+          }
+          continue;
+        }
+        const key = slotKey(u.p.update, i.name);
         if (key === null) continue;
-        st[key] = { shape: i.shape.slice(), dtype: "float32", data: Array.from(slots.get(i.name)!.cur.data as Float32Array) };
+        st[key] = { shape: i.shape.slice(), dtype: "float32", data: Array.from(cur) };
       }
       u.optState = st;
       program.optimizers[u.p.update]!.setState(st);

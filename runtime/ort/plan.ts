@@ -17,6 +17,10 @@ export interface PlanInput {
   kind: "param" | "state" | "data" | "noise" | "hyper";
   shape: number[];
   dtype: PlanDType;
+  /** a flat optimizer slot ("d_step/m/1+3+5"): the variable indices it holds, in order, and their element counts.
+   * Checkpoints hold the per-variable slots ("m/1", "m/3", "m/5"): the driver joins them on load, splits on flush */
+  slots?: number[];
+  shapes?: number[][];
 }
 
 export interface PlanOutput {

@@ -63,7 +63,7 @@ function inputsFor(g: StepGraph, hyper: Record<string, number>, r: MetricRng): R
     } else if (inp.kind === "param" && /\.scale$/.test(inp.name))
       out[inp.name] = fill((i) => (!square || Math.floor(i / d) % d === i % d ? Math.abs(0.1 * r.normal()) + 0.5 : 0.1 * r.normal()));
     else if (inp.kind === "param") out[inp.name] = fill(() => 0.1 * r.normal());
-    else if (inp.kind === "state" && /\/v\/\d+$/.test(inp.name)) out[inp.name] = fill(() => (0.01 * r.normal()) ** 2);
+    else if (inp.kind === "state" && /\/v\/\d+(\+\d+)*$/.test(inp.name)) out[inp.name] = fill(() => (0.01 * r.normal()) ** 2);
     else if (inp.kind === "state") out[inp.name] = fill(() => 0.01 * r.normal());
     else if (/\.alpha$/.test(inp.name) || inp.name === "latent:t") out[inp.name] = fill(() => r.uniform());
     else out[inp.name] = fill(() => r.normal());

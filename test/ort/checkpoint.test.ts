@@ -67,7 +67,8 @@ describe("backend ort: resume and checkpoints", async () => {
       // per kind for the small variables, split at checkpoints)
       for (const [k, a] of Object.entries(want)) if (k.startsWith("opt/")) expect(got.arrays[k]!.shape, k).toEqual(a.shape);
       expect(want["opt/d_step/m/0"]!.shape).toEqual([2, 2, 2]);
-      expect(maxRel(got.arrays, want, "opt/d_step/")).toBeLessThan(1e-4);
+      // near-cancelling moments make their relative round-off larger than the parameters'; a misplaced part is off by O(1)
+      expect(maxRel(got.arrays, want, "opt/d_step/")).toBeLessThan(1e-2);
     }
   });
 });

@@ -36,7 +36,8 @@ export interface OnnxIo {
 
 export interface OnnxModel {
   bytes: Uint8Array;
-  inputs: (OnnxIo & { kind: InputKind })[];
+  /** `slots` / `shapes`: a flat optimizer slot's variable indices and their shapes (compiler/step/optimizer.ts) */
+  inputs: (OnnxIo & { kind: InputKind; slots?: number[]; shapes?: number[][] })[];
   outputs: (OnnxIo & { role: "update" | "log" | "result" })[];
 }
 
@@ -163,7 +164,13 @@ export function printOnnx(g: StepGraph, opts: OnnxPrintOptions = {}): OnnxModel 
 
   const inputs = g.inputs.map((i) => {
     const v = g.values[i.id]!;
-    return { name: i.name, onnx: i.name, shape: [...v.shape], dtype: v.dtype, kind: i.kind };
+    const { slots, ranks, dims } = v.attrs;
+    let flat = {};
+    if (Array.isArray(slots) && Array.isArray(ranks) && Array.isArray(dims)) {
+      let k = 0;
+      flat = { slots: [...slots], shapes: ranks.map((r) => dims.slice(k, (k += r))) };
+    }
+    return { name: i.name, onnx: i.name, shape: [...v.shape], dtype: v.dtype, kind: i.kind, ...flat };
   });
   const outputs = g.outputs.map((o, k) => {
     const v = g.values[o.id]!;
