@@ -16,6 +16,7 @@ const commandModules: Record<string, () => Promise<Register>> = {
   list: async () => (await import("./commands/list.ts")).registerList as unknown as Register,
   lsp: async () => (await import("./commands/lsp.ts")).registerLsp as unknown as Register,
   export: async () => (await import("./commands/export.ts")).registerExport as unknown as Register,
+  sweep: async () => (await import("./commands/sweep.ts")).registerSweep as unknown as Register,
   view: async () => (await import("./commands/view.ts")).registerView as unknown as Register,
   report: async () => (await import("./commands/report.ts")).registerReport as unknown as Register,
 };
