@@ -16,7 +16,7 @@
 // N is fixed at export (--batch, default 64): the step IR's reshapes carry static shapes.
 // The models' metadata_props: ganc.model, ganc.graph, ganc.spec, ganc.step (checkpoint step), ganc.batch and
 // ganc.inputs / ganc.outputs (JSON: name, shape, dtype of each).
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { IRProgram } from "../../compiler/ir/ir.ts";
 import { lowerNetworkForward, lowerSamplerForward, LowerError } from "../../compiler/step/lower.ts";
@@ -55,8 +55,11 @@ export interface RunArtifacts {
 export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
   if (!existsSync(runDir)) throw new GancRuntimeError(`run directory not found: ${runDir}`, { code: "run-dir" });
   const config = readRunConfig(runDir);
-  const { checkFileWithPlugins } = await import("../../compiler/plugins/compile.ts");
-  const r = await checkFileWithPlugins(join(runDir, "spec.gan"), { overrides: config.overrides, plugins: config.plugins });
+  const { checkSourceWithPlugins } = await import("../../compiler/plugins/compile.ts");
+  const specCopy = join(runDir, "spec.gan");
+  if (!existsSync(specCopy)) throw new GancRuntimeError(`${runDir} is not a ganc run directory: spec.gan is missing`, { code: "run-dir" });
+  // checked as if it were still at its original place: relative data paths resolve against the spec's folder
+  const r = await checkSourceWithPlugins(readFileSync(specCopy, "utf8"), join(config.specDir, basename(config.specPath)), { overrides: config.overrides, plugins: config.plugins });
   if (r.ir === null || r.diagnostics.some((d) => d.severity === "error"))
     throw new GancRuntimeError(`${runDir}/spec.gan no longer checks: ${r.diagnostics.map((d) => `${d.code} ${d.message}`).slice(0, 3).join("; ")}`, { code: "run-dir" });
   const checkpoint = loadLatestCheckpoint(join(runDir, "checkpoints"));
