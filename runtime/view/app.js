@@ -35,8 +35,14 @@
       const text = await res.text();
       if (!res.ok) throw new Error(text || res.statusText);
       state.error = null;
-      if (text !== state.text) apply(JSON.parse(text), text);
-      else renderStatus();
+      const data = JSON.parse(text);
+      // redraw only when the runs changed (generatedAt changes on every read)
+      const key = JSON.stringify({ ...data, generatedAt: null });
+      if (key !== state.text) apply(data, key);
+      else {
+        state.data.generatedAt = data.generatedAt;
+        renderStatus();
+      }
     } catch (e) {
       state.error = String(e && e.message ? e.message : e);
       renderStatus();
@@ -97,7 +103,7 @@
           `<tr data-run="${esc(r.id)}"><td><input type="checkbox" class="sel" data-id="${esc(r.id)}"${state.selected.has(r.id) ? " checked" : ""}></td>` +
           `<td class="label" title="${esc(r.dir)}">${esc(r.label)}${r.sweep ? ` <span class="tag">${esc(r.sweep)}</span>` : ""}</td>` +
           `<td>${esc(r.model || "?")}</td><td>${kv(r.params) || "<i>defaults</i>"}</td>` +
-          `<td class="status ${esc(r.status)}" title="${esc(r.error || "")}">${esc(r.status)}</td><td class="num">${esc(steps)}</td>` +
+          `<td class="status ${esc(r.status)}" title="${esc(r.error || "")}">${esc(r.status)}${r.error ? `<div class="errmsg">${esc(r.error.slice(0, 300))}</div>` : ""}</td><td class="num">${esc(steps)}</td>` +
           lossKeys.map((k) => `<td class="num">${esc(fmt(r.finalLosses[k]))}</td>`).join("") +
           metricKeys.map((k) => `<td class="num">${esc(fmt(r.finalMetrics[k]))}</td>`).join("") +
           `</tr>`

@@ -28,6 +28,15 @@ export interface RunRef {
   /** params recorded for this point in the sweep manifest */
   sweepParams?: Record<string, unknown>;
   sweepStatus?: string;
+  /** the sweep point's id and its error, from the manifest */
+  sweepPoint?: string;
+  sweepError?: string;
+  /** model name from the sweep manifest (for points whose run has not started) */
+  sweepModel?: string;
+  /** a point's process status file (DIR/points/<id>.json, written by `ganc sweep`), read when summary.json is absent */
+  pointStateFile?: string;
+  /** listed by a sweep but its run directory does not exist yet */
+  missing?: boolean;
 }
 
 export interface SweepRef {
@@ -53,14 +62,23 @@ function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
-/** The run dirs a sweep manifest names. The manifest written by `ganc sweep` has `points` with a run directory per
- * point; a minimal manifest `{ "runs": ["a", "b"] }` works too. Paths are relative to the sweep directory. */
+/** The run dirs a sweep manifest names. The manifest written by `ganc sweep` (runtime/sweep/manifest.ts) has
+ * `points: [{ id, config, seed, run_dir, status, error? }]`; a minimal manifest `{ "runs": ["a", "b"] }` or
+ * `{ "points": [{ "run_dir": "a", "params": {...} }] }` works too. Paths are relative to the sweep directory. */
+export interface ManifestPoint {
+  dir: string;
+  params?: Record<string, unknown>;
+  status?: string;
+  id?: string;
+  error?: string;
+}
+
 export function manifestRuns(
   sweepDir: string,
   manifest: unknown,
-): { runs: { dir: string; params?: Record<string, unknown>; status?: string }[]; warnings: string[] } {
+): { runs: ManifestPoint[]; warnings: string[] } {
   const warnings: string[] = [];
-  const out: { dir: string; params?: Record<string, unknown>; status?: string }[] = [];
+  const out: ManifestPoint[] = [];
   const m = (manifest ?? {}) as Record<string, unknown>;
   const entries: unknown[] = Array.isArray(m.points) ? m.points : Array.isArray(m.runs) ? m.runs : [];
   if (!Array.isArray(m.points) && !Array.isArray(m.runs)) {
@@ -70,20 +88,24 @@ export function manifestRuns(
     let p: unknown;
     let params: Record<string, unknown> | undefined;
     let status: string | undefined;
+    let id: string | undefined;
+    let error: string | undefined;
     if (typeof e === "string") p = e;
     else if (e && typeof e === "object") {
       const o = e as Record<string, unknown>;
       p = o.run_dir ?? o.runDir ?? o.dir ?? o.run ?? o.out ?? o.path;
-      const pr = o.params ?? o.overrides ?? o.set;
+      const pr = o.config ?? o.params ?? o.overrides ?? o.set;
       if (pr && typeof pr === "object") params = { ...(pr as Record<string, unknown>) };
-      if (o.seed !== undefined) params = { ...(params ?? {}), seed: o.seed };
+      if (typeof o.id === "string") id = o.id;
+      if (typeof o.error === "string") error = o.error;
+      if (o.seed !== undefined && o.seed !== null) params = { ...(params ?? {}), seed: o.seed };
       if (typeof o.status === "string") status = o.status;
     }
     if (typeof p !== "string") {
       warnings.push(`${join(sweepDir, "sweep.json")}: a point without a run directory: ${JSON.stringify(e).slice(0, 120)}`);
       continue;
     }
-    out.push({ dir: isAbsolute(p) ? p : resolve(sweepDir, p), params, status });
+    out.push({ dir: isAbsolute(p) ? p : resolve(sweepDir, p), params, status, id, error });
   }
   return { runs: out, warnings };
 }
@@ -132,12 +154,22 @@ export function findSources(dirs: readonly string[]): Sources {
       }
       const { runs: points, warnings: w } = manifestRuns(root, manifest);
       const sw: SweepRef = { dir: root, label: basename(root), manifest: true, runs: [], warnings: w };
+      const model = typeof (manifest as { model?: unknown })?.model === "string" ? (manifest as { model: string }).model : undefined;
       for (const p of points) {
-        if (!existsSync(p.dir)) {
-          w.push(`${relative(process.cwd(), p.dir) || p.dir}: listed in ${manifestPath} but not there (yet)`);
-          continue;
+        const missing = !existsSync(p.dir);
+        // a pending or queued point has no run directory yet: listed with its status, not a warning
+        if (missing && !["pending", "queued"].includes(p.status ?? "")) {
+          w.push(`${relative(process.cwd(), p.dir) || p.dir}: listed in ${manifestPath} but not there`);
         }
-        add(p.dir, root, { sweep: sw.label, sweepParams: p.params, sweepStatus: p.status });
+        add(p.dir, root, {
+          sweep: sw.label,
+          sweepParams: p.params,
+          sweepStatus: p.status,
+          ...(p.id ? { sweepPoint: p.id, pointStateFile: join(root, "points", `${p.id}.json`) } : {}),
+          ...(p.error ? { sweepError: p.error } : {}),
+          ...(model ? { sweepModel: model } : {}),
+          ...(missing ? { missing: true } : {}),
+        });
         sw.runs.push(runId(p.dir));
       }
       sweeps.push(sw);
@@ -153,7 +185,10 @@ export function findSources(dirs: readonly string[]): Sources {
     for (const sub of subdirs(root)) {
       if (existsSync(join(sub, "sweep.json"))) {
         const inner = findSources([sub]);
-        for (const r of inner.runs) add(r.dir, root, { sweep: r.sweep, sweepParams: r.sweepParams, sweepStatus: r.sweepStatus });
+        for (const r of inner.runs) {
+          const { id: _id, dir: _dir, label: _label, ...extra } = r;
+          add(r.dir, root, extra);
+        }
         sweeps.push(...inner.sweeps);
         warnings.push(...inner.warnings);
         found.push(sub);
@@ -277,7 +312,7 @@ export function readRun(ref: RunRef): RunData {
       warnings.push(`${ref.label}/overrides.json: unreadable (${(e as Error).message})`);
     }
   }
-  let model = typeof summary.model === "string" ? summary.model : null;
+  let model = typeof summary.model === "string" ? summary.model : ref.sweepModel ?? null;
   if (model === null && existsSync(join(dir, "spec.gan"))) {
     const m = /^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)/m.exec(readFileSync(join(dir, "spec.gan"), "utf8"));
     if (m) model = m[1]!;
@@ -300,10 +335,25 @@ export function readRun(ref: RunRef): RunData {
   const finalLosses = Object.keys(numbers(summary.final_losses)).length ? numbers(summary.final_losses) : lastOf(losses);
   const finalMetrics = Object.keys(numbers(summary.metrics)).length ? numbers(summary.metrics) : lastOf(evals);
   const lastStep = Math.max(-1, ...losses.map((p) => p.step), ...evals.map((p) => p.step));
-  const params = { ...numbersOrValues(overrides.overrides), ...(ref.sweepParams ?? {}) };
+  // the run's own overrides.json wins over the manifest's copy of the point's config
+  const params = { ...(ref.sweepParams ?? {}), ...numbersOrValues(overrides.overrides) };
   const seed = typeof summary.seed === "number" ? summary.seed : typeof params.seed === "number" ? (params.seed as number) : null;
+  let pointState: { status?: unknown; error?: unknown } = {};
+  if (ref.pointStateFile && existsSync(ref.pointStateFile)) {
+    try {
+      pointState = readJson(ref.pointStateFile) as typeof pointState;
+    } catch {
+      // being replaced right now (it is written atomically, but be lenient)
+    }
+  }
   const status =
-    typeof summary.status === "string" ? summary.status : ref.sweepStatus ?? (existsSync(join(dir, "metrics.jsonl")) ? "running" : "not started");
+    typeof summary.status === "string"
+      ? summary.status
+      : typeof pointState.status === "string"
+        ? pointState.status
+        : ref.sweepStatus ?? (ref.missing ? "pending" : existsSync(join(dir, "metrics.jsonl")) ? "running" : "not started");
+  const error =
+    typeof summary.error === "string" ? summary.error : typeof pointState.error === "string" ? pointState.error : ref.sweepError;
   return {
     id: ref.id,
     label: ref.label,
@@ -316,7 +366,7 @@ export function readRun(ref: RunRef): RunData {
     status,
     steps: typeof summary.steps === "number" ? summary.steps : lastStep >= 0 ? lastStep : null,
     targetSteps: typeof summary.target_steps === "number" ? summary.target_steps : typeof overrides.steps === "number" ? overrides.steps : null,
-    ...(typeof summary.error === "string" ? { error: summary.error } : {}),
+    ...(error ? { error } : {}),
     finalLosses,
     finalMetrics,
     losses,

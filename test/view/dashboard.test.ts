@@ -58,7 +58,7 @@ describe("run and sweep readers", () => {
     expect(a!.model).toBe("tiny_ring");
     expect(a!.status).toBe("completed");
     expect(a!.steps).toBe(30);
-    expect(b!.params).toMatchObject({ lr: 0.003, seed: 1 });
+    expect(b!.params).toMatchObject({ lr: "0.003", seed: 1 });
     expect(new Set(a!.losses.map((p) => p.key))).toEqual(new Set(["d_step", "g_step"]));
     expect(a!.losses.filter((p) => p.key === "d_step").length).toBeGreaterThanOrEqual(5);
     expect(a!.evals.some((p) => p.key === "js")).toBe(true);
@@ -79,6 +79,27 @@ describe("run and sweep readers", () => {
     expect(() => findSources([empty])).toThrow(empty);
     expect(() => findSources([join(empty, "missing")])).toThrow(/missing: no such directory/);
     rmSync(empty, { recursive: true });
+  });
+
+  it("lists a sweep's pending and failed points with their status and error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ganc-sweep-"));
+    mkdirSync(join(dir, "runs/f0"), { recursive: true });
+    mkdirSync(join(dir, "points"));
+    writeFileSync(join(dir, "runs/f0/overrides.json"), JSON.stringify({ overrides: { lr: "0.5" } }));
+    writeFileSync(join(dir, "points/f0.json"), JSON.stringify({ status: "failed", error: "loss is NaN at step 3", pid: 1, host: "h", started: "", attempt: 1 }));
+    const points = [
+      { index: 0, id: "f0", config: { lr: "0.5" }, seed: null, run_dir: "runs/f0", status: "running", attempts: 1 },
+      { index: 1, id: "q1", config: { lr: "0.1" }, seed: null, run_dir: "runs/q1", status: "pending", attempts: 0 },
+    ];
+    writeFileSync(join(dir, "sweep.json"), JSON.stringify({ kind: "ganc-sweep", version: 1, model: "m", points }));
+    const data = readAll([dir]);
+    expect(data.runs.map((r) => [r.status, r.model, r.params.lr])).toEqual([
+      ["failed", "m", "0.5"],
+      ["pending", "m", "0.1"],
+    ]);
+    expect(data.runs[0]!.error).toBe("loss is NaN at step 3");
+    expect(data.warnings).toEqual([]);
+    rmSync(dir, { recursive: true });
   });
 
   it("serves only images under samples/ and plots/", () => {
@@ -182,7 +203,7 @@ describe.skipIf(!hasChromium)("dashboard in chromium", () => {
     expect(rows[1]).toContain("sweep/runs/p1");
     const runsText = await page.textContent("#runs");
     expect(runsText).toContain("tiny_ring");
-    expect(runsText).toContain("lr=0.0030");
+    expect(runsText).toContain("lr=0.003");
     expect(runsText).toContain("completed");
 
     // the overlaid loss chart: one line path per run, each with a real path, and both runs in the legend
@@ -245,7 +266,7 @@ describe.skipIf(!hasChromium)("dashboard in chromium", () => {
     writeFileSync(join(p2, "metrics.jsonl"), JSON.stringify({ step: 5, losses: { d_step: -1.3, g_step: 0.7 } }) + "\n");
     const manifest = JSON.parse(readFileSync(join(fx.sweep, "sweep.json"), "utf8"));
     const saved = JSON.stringify(manifest, null, 2) + "\n";
-    manifest.points.push({ run_dir: "runs/p2", params: { lr: 0.01 }, seed: 2, status: "running" });
+    manifest.points.push({ index: 2, id: "p2", run_dir: "runs/p2", config: { lr: "0.01" }, seed: 2, status: "running", attempts: 1 });
     writeFileSync(join(fx.sweep, "sweep.json"), JSON.stringify(manifest, null, 2) + "\n");
     try {
       await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3, undefined, { timeout: 10_000 });
