@@ -4,7 +4,7 @@
 import type * as A from "../../grammar/ast.ts";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { diagnostic, isCliFile, type Diagnostic, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, isCliFile, type Diagnostic, type DiagnosticCode, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
 import { probeDataShape, probeDataSource, type DataShape } from "../../runtime/data/probe.ts";
 import type {
   IRData,
@@ -128,12 +128,12 @@ export class Checker {
 
   // ---------- diagnostics ----------
 
-  error(code: string, message: string, span: Span, hints: string[] = [], related: RelatedSpan[] = []): Val {
+  error(code: DiagnosticCode, message: string, span: Span, hints: string[] = [], related: RelatedSpan[] = []): Val {
     this.diags.push(diagnostic(code, message, span, { hints, related }));
     return ERR;
   }
 
-  warn(code: string, message: string, span: Span, hints: string[] = [], related: RelatedSpan[] = []): void {
+  warn(code: DiagnosticCode, message: string, span: Span, hints: string[] = [], related: RelatedSpan[] = []): void {
     this.diags.push(diagnostic(code, message, span, { severity: "warning", hints, related }));
   }
 

@@ -1,4 +1,7 @@
 // Diagnostics are data; rendering lives in render.ts. Every phase returns all the diagnostics it can find.
+import type { DiagnosticCode } from "./codes/index.ts";
+
+export type { DiagnosticCode };
 
 export interface Position {
   line: number; // 1-based
@@ -20,8 +23,8 @@ export interface RelatedSpan {
 }
 
 export interface Diagnostic {
-  /** Stable code, e.g. "E0101". Catalogued in docs/diagnostics.md. */
-  code: string;
+  /** Stable code, e.g. "E0101": one of the catalog's (compiler/diagnostics/codes/), listed in docs/diagnostics.md. */
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   span: Span;
@@ -32,14 +35,18 @@ export interface Diagnostic {
   variant?: Record<string, string>;
 }
 
-export function diagnostic(
-  code: string,
+/**
+ * A diagnostic with `code`. A literal code must be in the catalog (`diagnostic("E0213", ...)` fails tsc when no
+ * E0213 is catalogued); a code already widened to `string` (the parser's recovered errors) is taken as it is.
+ */
+export function diagnostic<C extends string>(
+  code: C & (string extends C ? unknown : DiagnosticCode),
   message: string,
   span: Span,
   opts: { severity?: Severity; hints?: string[]; related?: RelatedSpan[] } = {},
 ): Diagnostic {
   return {
-    code,
+    code: code as string as DiagnosticCode,
     severity: opts.severity ?? "error",
     message,
     span,

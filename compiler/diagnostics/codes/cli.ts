@@ -1,7 +1,7 @@
 // CLI / file diagnostic codes (E07xx), reported by compiler/cli.
 import type { CodeInfo } from "./index.ts";
 
-export const cliCodes: CodeInfo[] = [
+export const cliCodes = [
   {
     code: "E0701",
     title: "cannot read file",
@@ -20,4 +20,4 @@ export const cliCodes: CodeInfo[] = [
     example: "(none for a checked spec: the checker rejects what the emitter cannot lower; a bug in ganc otherwise)",
     fix: "Report it with the spec that triggered it; the diagnostic points at the spec line of the value.",
   },
-];
+] as const satisfies readonly CodeInfo[];

@@ -17,3 +17,6 @@ export interface CodeInfo {
 }
 
 export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes, ...cliCodes];
+
+/** Every catalogued code, as a type: `Diagnostic.code` is one of these, so a mistyped code fails tsc. */
+export type DiagnosticCode = (typeof syntaxCodes | typeof semanticCodes | typeof pluginCodes | typeof cliCodes)[number]["code"];

@@ -8,7 +8,7 @@ export const PLUGIN_BAD_SIGNATURE = "E0604";
 export const PLUGIN_BAD_LOSS = "E0605";
 export const PLUGIN_NAME_CLASH = "E0606";
 
-export const pluginCodes: CodeInfo[] = [
+export const pluginCodes = [
   {
     code: PLUGIN_NOT_FOUND,
     title: "plugin file not found",
@@ -45,4 +45,4 @@ export const pluginCodes: CodeInfo[] = [
     example: 'defineLoss({ name: "log_sigmoid", ... })',
     fix: "Rename the plugin's loss: built-in names, keywords and names from other loaded plugins are taken.",
   },
-];
+] as const satisfies readonly CodeInfo[];

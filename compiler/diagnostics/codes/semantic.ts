@@ -2,7 +2,7 @@
 // compile-time values, W04xx warnings, E0799 internal checker errors.
 import type { CodeInfo } from "./index.ts";
 
-export const semanticCodes: CodeInfo[] = [
+export const semanticCodes = [
   // ---------- names ----------
   {
     code: "E0201",
@@ -310,4 +310,4 @@ export const semanticCodes: CodeInfo[] = [
     example: "(none: this is a bug in ganc)",
     fix: "Report it with the spec that triggered it.",
   },
-];
+] as const satisfies readonly CodeInfo[];

@@ -1,7 +1,7 @@
 // Syntax diagnostic codes (E01xx), reported by the front end (grammar/).
 import type { CodeInfo } from "./index.ts";
 
-export const syntaxCodes: CodeInfo[] = [
+export const syntaxCodes = [
   {
     code: "E0101",
     title: "unexpected token",
@@ -68,4 +68,4 @@ export const syntaxCodes: CodeInfo[] = [
     example: "loss l = E[x] D(x) + 0 + 0 + ... // more than 1000 terms, or a `|>` pipeline of more than 1000 stages",
     fix: "Split the chain with `let` bindings (each `let` is its own declaration), or use a repeating layer such as `mlp([...])`; one declaration's expression may be at most 1000 levels deep, counting each term of a flat chain as a level.",
   },
-];
+] as const satisfies readonly CodeInfo[];
