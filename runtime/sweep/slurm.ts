@@ -3,7 +3,7 @@
 // checkpoint and resumes it. Status comes from `squeue` and the runs' own files (sacct needs accounting storage).
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../report/atomic.ts";
+import { makeDirs, writeFileAtomic } from "../report/atomic.ts";
 import { SweepError } from "./grid.ts";
 import type { SlurmOptions, SweepManifest } from "./manifest.ts";
 
@@ -26,19 +26,22 @@ export function arraySpec(indices: number[]): string {
 /** The batch script. `command` is the argv that runs one point, the index appended at run time. */
 export function sbatchScript(dir: string, m: SweepManifest, o: SlurmOptions, command: string[]): string {
   const abs = resolve(dir);
+  // #SBATCH lines are split on whitespace, without shell quoting
+  for (const [what, v] of [["the sweep directory", abs], ["--partition", o.partition], ["--time", o.time], ["--gres", o.gres]] as const)
+    if (v !== undefined && /\s/.test(v)) throw new SweepError(`${what} "${v}" has whitespace in it, which an #SBATCH line cannot hold`);
   const lines = [
     "#!/bin/bash",
     `# ganc sweep of ${m.spec}: one array task per point (see sweep.json); written by ganc sweep, submitted with`,
     "# sbatch --array=<points> (and any --sbatch-arg) on the command line. A requeued task resumes its run.",
-    `#SBATCH --job-name=${shq(`ganc-${m.model}`)}`,
-    `#SBATCH --output=${shq(join(abs, "logs", "slurm-%A_%a.out"))}`,
+    `#SBATCH --job-name=ganc-${m.model}`,
+    `#SBATCH --output=${join(abs, "logs", "slurm-%A_%a.out")}`,
     "#SBATCH --open-mode=append",
     "#SBATCH --requeue",
-    `#SBATCH --chdir=${shq(abs)}`,
-    ...(o.partition ? [`#SBATCH --partition=${shq(o.partition)}`] : []),
-    ...(o.time ? [`#SBATCH --time=${shq(o.time)}`] : []),
+    `#SBATCH --chdir=${abs}`,
+    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
+    ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.cpusPerTask ? [`#SBATCH --cpus-per-task=${o.cpusPerTask}`] : []),
-    ...(o.gres ? [`#SBATCH --gres=${shq(o.gres)}`] : []),
+    ...(o.gres ? [`#SBATCH --gres=${o.gres}`] : []),
     "# SIGTERM (scancel, preemption, the time limit) makes ganc write a checkpoint and stop: the task resumes later",
     "set -u",
     `exec ${command.map(shq).join(" ")} "$SLURM_ARRAY_TASK_ID"`,
@@ -65,6 +68,8 @@ function run(cmd: string, args: string[]): { code: number | null; stdout: string
 export function submitArray(dir: string, m: SweepManifest, o: SlurmOptions, command: string[], indices: number[]): { jobId: string; array: string; script: string } {
   const script = join(dir, "slurm", "sweep.sbatch");
   writeFileAtomic(script, sbatchScript(dir, m, o, command));
+  // Slurm does not create the folder of --output: a task whose log cannot be opened fails before it starts
+  makeDirs(join(dir, "logs"));
   const array = arraySpec(indices);
   const args = ["--parsable", `--array=${array}`, ...o.sbatchArgs, script];
   const r = run("sbatch", args);
