@@ -8,12 +8,12 @@ import { join } from "node:path";
 
 const MIME: Record<string, string> = { png: "image/png", svg: "image/svg+xml" };
 
-/** data: URLs for every sample grid and plot of the runs, by run id and relative path. */
+/** data: URLs for every sample grid of the runs (what the page shows), by run id and relative path. */
 export function inlineImages(data: ViewData): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   for (const run of data.runs) {
     const m: Record<string, string> = (out[run.id] = {});
-    for (const img of [...run.samples, ...run.plots]) {
+    for (const img of run.samples) {
       const ext = img.path.split(".").pop()!.toLowerCase();
       try {
         m[img.path] = `data:${MIME[ext] ?? "application/octet-stream"};base64,${readFileSync(join(run.dir, img.path)).toString("base64")}`;
