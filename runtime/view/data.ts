@@ -6,6 +6,8 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { LOCK_FILE, pidAlive } from "../train/lock.ts";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 export class ViewError extends Error {}
@@ -346,12 +348,15 @@ export function readRun(ref: RunRef): RunData {
       // being replaced right now (it is written atomically, but be lenient)
     }
   }
+  // freshest first: the run's summary, the process holding the run's lock, the sweep point's status file, the manifest
   const status =
     typeof summary.status === "string"
       ? summary.status
-      : typeof pointState.status === "string"
-        ? pointState.status
-        : ref.sweepStatus ?? (ref.missing ? "pending" : existsSync(join(dir, "metrics.jsonl")) ? "running" : "not started");
+      : existsSync(join(dir, LOCK_FILE))
+        ? lockStatus(dir)
+        : typeof pointState.status === "string"
+          ? pointState.status
+          : ref.sweepStatus ?? (ref.missing ? "pending" : existsSync(join(dir, "metrics.jsonl")) ? "stopped" : "not started");
   const error =
     typeof summary.error === "string" ? summary.error : typeof pointState.error === "string" ? pointState.error : ref.sweepError;
   return {
@@ -375,6 +380,19 @@ export function readRun(ref: RunRef): RunData {
     plots: images(dir, "plots"),
     warnings,
   };
+}
+
+/** A run without summary.json: RUNDIR/lock (runtime/train/lock.ts) names the process writing it. A live pid, or one
+ * on another host (unknowable from here): running; a dead one: killed; no lock: stopped without a summary. */
+function lockStatus(dir: string): string {
+  let lock: { pid?: unknown; host?: unknown };
+  try {
+    lock = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as typeof lock;
+  } catch {
+    return existsSync(join(dir, "metrics.jsonl")) ? "stopped" : "not started";
+  }
+  if (typeof lock.host === "string" && lock.host !== hostname()) return "running";
+  return typeof lock.pid === "number" && pidAlive(lock.pid) ? "running" : "killed";
 }
 
 function numbersOrValues(o: unknown): Record<string, unknown> {

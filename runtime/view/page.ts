@@ -57,7 +57,7 @@ th { background: #f3f3f3; }
 .kv { white-space: nowrap; margin-right: 4px; }
 .tag { font-size: 11px; background: #e3f2fd; border-radius: 3px; padding: 0 4px; }
 .status.completed { color: #2e7d32; } .status.failed { color: #c62828; } .status.running { color: #1565c0; }
-.status.interrupted { color: #ef6c00; }
+.status.interrupted, .status.killed, .status.stopped { color: #ef6c00; } .status.pending { color: #888; }
 .errmsg { font-size: 11px; color: #c62828; max-width: 320px; white-space: pre-wrap; }
 #warnings { background: #fff8e1; border-color: #ffcc80; }
 #warnings ul { margin: 4px 0; padding-left: 20px; font-family: monospace; font-size: 12px; }

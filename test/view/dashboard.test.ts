@@ -6,7 +6,7 @@
 // GANC_DASHBOARD_SCREENSHOT=docs/images/dashboard.png also saves a screenshot of the page (for docs/dashboard.md).
 import { execFile, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,18 @@ describe("run and sweep readers", () => {
     ]);
     expect(data.runs[0]!.error).toBe("loss is NaN at step 3");
     expect(data.warnings).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("tells a run in progress from a killed or stopped one by its lock", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ganc-run-"));
+    writeFileSync(join(dir, "metrics.jsonl"), JSON.stringify({ step: 5, losses: { d: 1 } }) + "\n");
+    const status = () => readAll([dir]).runs[0]!.status;
+    expect(status()).toBe("stopped");
+    writeFileSync(join(dir, "lock"), JSON.stringify({ pid: process.pid, host: hostname(), started: "" }));
+    expect(status()).toBe("running");
+    writeFileSync(join(dir, "lock"), JSON.stringify({ pid: 2 ** 30, host: hostname(), started: "" }));
+    expect(status()).toBe("killed");
     rmSync(dir, { recursive: true });
   });
 
