@@ -1,55 +1,11 @@
-// Seeded mutation fuzzing of the front end: parse() and format() must never throw, every diagnostic must have a
-// code and a well-formed span inside the input, and whatever format() accepts must be a fixed point.
+// Seeded mutation fuzzing: parse() and format() must never throw, every diagnostic must have a code and a
+// well-formed span inside the input, and whatever format() accepts must be a fixed point; and every mutated spec
+// goes through checkSource, compileSource (every Nth clean case) and lowerStepPlan without an exception or an
+// internal error (E0799). The mutator is shared with the long runner, test/fuzz/run.ts (docs/robustness.md).
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { format, lex, parse } from "../../grammar/index.ts";
+import { format, parse } from "../../grammar/index.ts";
 import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
-import { mulberry32 } from "../../runtime/metrics/rng.ts";
-
-const root = join(import.meta.dirname, "..", "..");
-const seeds = readdirSync(join(root, "specs"))
-  .filter((f) => f.endsWith(".gan"))
-  .sort()
-  .map((f) => readFileSync(join(root, "specs", f), "utf8"));
-
-/** a seeded uniform [0, 1) source for test data (the metrics' mulberry32) */
-function rng(seed: number): () => number {
-  const r = mulberry32(seed);
-  return () => r.uniform();
-}
-
-const SNIPPETS = ["(", ")", "{", "}", "[", "]", ",", ";", "=", "|>", "E[", "match", "if", "else", '"', "/*", "*/", "//", "..", "->", "=>", "_", "\n", "1e", "\\", "#", "\u0000", "\u00e9", "\r"];
-
-function mutate(src: string, r: () => number): string {
-  const toks = lex(src, "m.gan").tokens;
-  const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-  const kind = Math.floor(r() * 5);
-  const n = 1 + Math.floor(r() * 4);
-  let s = src;
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (s.length + 1));
-    if (kind === 0) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 20)); // delete a run
-    else if (kind === 1) s = s.slice(0, at) + pick(SNIPPETS) + s.slice(at); // insert a snippet
-    else if (kind === 2 && toks.length > 2) {
-      // swap two tokens' texts
-      const a = pick(toks);
-      const b = pick(toks);
-      if (a.startOffset < b.startOffset && a.endOffset! < b.startOffset)
-        s = src.slice(0, a.startOffset) + b.image + src.slice(a.endOffset! + 1, b.startOffset) + a.image + src.slice(b.endOffset! + 1);
-    } else if (kind === 3) {
-      // random bytes
-      let junk = "";
-      for (let i = 0; i < 1 + r() * 8; i++) junk += String.fromCharCode(Math.floor(r() * 256));
-      s = s.slice(0, at) + junk + s.slice(at);
-    } else {
-      // duplicate a slice
-      const len = Math.floor(r() * 60);
-      s = s.slice(0, at) + s.slice(at, at + len) + s.slice(at);
-    }
-  }
-  return s;
-}
+import { mutate, pipelineCase, rng, seeds } from "./mutate.ts";
 
 function checkDiagnostics(text: string, file: string, diags: Diagnostic[]): void {
   for (const d of diags) {
@@ -94,6 +50,24 @@ describe("front-end fuzzing", () => {
       }
     }
   });
+
+  it("runs 300 seeded mutations through check, compile and step-IR lowering", async () => {
+    const r = rng(20261203);
+    const t0 = Date.now();
+    let clean = 0;
+    let compiled = 0;
+    for (let i = 0; i < 300; i++) {
+      const src = mutate(seeds[i % seeds.length], r);
+      const res = await pipelineCase(src, "m.gan", { compile: clean % 20 === 0 });
+      if (res.clean) clean++;
+      if (res.compiled) compiled++;
+      const problems = [...res.internal, ...res.aborts, ...res.bad];
+      if (problems.length) throw new Error(`case ${i} failed on input ${JSON.stringify(src.slice(0, 2000))}:\n${problems.join("\n")}`);
+    }
+    console.log(`pipeline fuzz: 300 cases (${clean} clean, ${compiled} compiled) in ${Date.now() - t0} ms`);
+    expect(clean).toBeGreaterThan(15);
+    expect(compiled).toBeGreaterThan(0);
+  }, 120_000);
 
   it("handles pure random bytes", () => {
     const r = rng(7);
