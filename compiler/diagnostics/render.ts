@@ -3,7 +3,12 @@ import { isCliFile, type Diagnostic, type Span } from "./diagnostic.ts";
 
 export interface RenderOptions {
   color?: boolean;
+  /** at most this many diagnostics of one file are shown (default 100, DEFAULT_MAX_PER_FILE); the rest of that file
+   * are one note "N more diagnostics not shown". The summary line still counts them all. */
+  maxPerFile?: number;
 }
+
+export const DEFAULT_MAX_PER_FILE = 100;
 
 const ANSI = {
   reset: "\x1b[0m",
@@ -46,10 +51,16 @@ interface Painter {
   (style: keyof typeof ANSI | (keyof typeof ANSI)[], s: string): string;
 }
 
-function frame(span: Span, sources: Map<string, string>, gutter: number, paint: Painter, caretStyle: keyof typeof ANSI): string[] {
-  const src = sources.get(span.file) ?? (isCliFile(span.file) ? span.file : undefined);
-  if (src === undefined) return [];
-  const lines = splitLines(src);
+/** the lines of each source, split once per render (splitting per diagnostic is quadratic in big files) */
+type LineCache = Map<string, string[] | null>;
+
+function frame(span: Span, sources: Map<string, string>, cache: LineCache, gutter: number, paint: Painter, caretStyle: keyof typeof ANSI): string[] {
+  let lines = cache.get(span.file);
+  if (lines === undefined) {
+    const src = sources.get(span.file) ?? (isCliFile(span.file) ? span.file : undefined);
+    cache.set(span.file, (lines = src === undefined ? null : splitLines(src)));
+  }
+  if (lines === null) return [];
   const ln = span.start.line;
   if (ln < 1 || ln > lines.length) return [];
   const raw = lines[ln - 1];
@@ -93,8 +104,29 @@ export function renderDiagnostics(
     return st.map((k) => ANSI[k]).join("") + s + ANSI.reset;
   };
   const sorted = sortDiagnostics(diags);
+  const max = opts.maxPerFile ?? DEFAULT_MAX_PER_FILE;
+  const cache: LineCache = new Map();
   const blocks: string[] = [];
+  // sorted by file: count per run of one file, and note what the cap left out when the file's run ends
+  let file: string | null = null;
+  let shown = 0;
+  let hidden = 0;
+  const noteHidden = () => {
+    if (hidden > 0)
+      blocks.push(`${paint(["cyan", "bold"], "note")}: ${hidden} more diagnostic${hidden === 1 ? "" : "s"} not shown${file !== null && !isCliFile(file) ? ` in ${file}` : ""} (the first ${shown} are; \`ganc check --format json\` lists all)`);
+  };
   for (const d of sorted) {
+    if (d.span.file !== file) {
+      noteHidden();
+      file = d.span.file;
+      shown = 0;
+      hidden = 0;
+    }
+    if (shown >= max) {
+      hidden++;
+      continue;
+    }
+    shown++;
     const lineNums = [d.span.start.line, ...d.related.map((r) => r.span.start.line)];
     const gutter = Math.max(...lineNums.map((n) => String(n).length));
     const pad = " ".repeat(gutter);
@@ -102,16 +134,17 @@ export function renderDiagnostics(
     const lines: string[] = [];
     lines.push(`${paint([sevStyle, "bold"], `${d.severity}[${d.code}]`)}${paint("bold", `: ${d.message}`)}`);
     lines.push(`${pad}${paint(["blue", "bold"], "-->")} ${location(d.span)}`);
-    lines.push(...frame(d.span, sources, gutter, paint, sevStyle));
+    lines.push(...frame(d.span, sources, cache, gutter, paint, sevStyle));
     if (d.variant) lines.push(`${pad} ${paint(["blue", "bold"], "=")} ${paint("bold", "note")}: in the variant ${variantText(d.variant)}`);
     for (const h of d.hints) lines.push(`${pad} ${paint(["blue", "bold"], "=")} ${paint("bold", "hint")}: ${h}`);
     for (const r of d.related) {
       lines.push(`${paint(["cyan", "bold"], "note")}: ${r.message}`);
       lines.push(`${pad}${paint(["blue", "bold"], "-->")} ${location(r.span)}`);
-      lines.push(...frame(r.span, sources, gutter, paint, "cyan"));
+      lines.push(...frame(r.span, sources, cache, gutter, paint, "cyan"));
     }
     blocks.push(lines.join("\n"));
   }
+  noteHidden();
   const summary = summaryLine(sorted);
   if (summary) blocks.push(summary);
   return blocks.length ? blocks.join("\n\n") + "\n" : "";
@@ -119,10 +152,13 @@ export function renderDiagnostics(
 
 /** "2 errors, 1 warning" (empty when there is nothing to report). */
 export function summaryLine(diags: readonly Diagnostic[]): string {
-  const n = (sev: string) => diags.filter((d) => d.severity === sev).length;
+  let e = 0;
+  let w = 0;
+  for (const d of diags) {
+    if (d.severity === "error") e++;
+    else if (d.severity === "warning") w++;
+  }
   const parts: string[] = [];
-  const e = n("error");
-  const w = n("warning");
   if (e) parts.push(`${e} error${e === 1 ? "" : "s"}`);
   if (w) parts.push(`${w} warning${w === 1 ? "" : "s"}`);
   return parts.join(", ");
