@@ -60,7 +60,7 @@ export interface Unary extends Node {
   op: "-" | "not";
   operand: Expr;
 }
-export type BinaryOp = "+" | "-" | "*" | "/" | "@" | "^" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
+export type BinaryOp = "+" | "-" | "*" | "/" | "div" | "@" | "^" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 export interface Binary extends Node {
   kind: "Binary";
   op: BinaryOp;

@@ -29,7 +29,7 @@ function binPrec(op: A.BinaryOp): number {
     case "and": return P.and;
     case "==": case "!=": case "<": case "<=": case ">": case ">=": return P.compare;
     case "+": case "-": return P.add;
-    case "*": case "/": case "@": return P.mul;
+    case "*": case "/": case "div": case "@": return P.mul;
     case "^": return P.power;
   }
 }
@@ -40,7 +40,7 @@ function prec(e: A.Expr): number {
     case "If": case "Match": return P.cond;
     case "Binary": return binPrec(e.op);
     case "Unary": return e.op === "not" ? P.not : P.unary;
-    case "Expect": return P.term;
+    case "Expect": return P.unary;
     case "Call": case "Index": case "Member": return P.postfix;
     default: return P.primary;
   }
@@ -60,11 +60,21 @@ export function escapeString(s: string): string {
   return out + '"';
 }
 
-/** `open`: the expression is followed by something that could extend an if's else-branch (so wrap an `if`). */
-function expr(e: A.Expr, min = 0, open = false): string {
-  const s = exprRaw(e, open);
-  const needParens = prec(e) < min || (open && endsWithIf(e));
-  return needParens ? `(${exprRaw(e, false)})` : s;
+/** `open`: the expression is followed by something that could extend an if's else-branch (so wrap an `if`).
+ * `mulOpen`: it is followed by a multiplicative operator, which would extend a trailing `E[x] body` (so wrap it). */
+function expr(e: A.Expr, min = 0, open = false, mulOpen = false): string {
+  const needParens = prec(e) < min || (open && endsWithIf(e)) || (mulOpen && endsWithExpect(e));
+  return needParens ? `(${exprRaw(e, false)})` : exprRaw(e, open);
+}
+
+/** Does the printed form of `e` end with an unparenthesized expectation (whose body a following `*` would join)? */
+function endsWithExpect(e: A.Expr): boolean {
+  switch (e.kind) {
+    case "Expect": return true;
+    case "Binary": return prec(e.right) >= rightMin(e) && endsWithExpect(e.right);
+    case "Unary": return e.op === "-" && endsWithExpect(e.operand);
+    default: return false;
+  }
 }
 
 /** Does the printed form of `e` end with an unparenthesized `if ... else <expr>`? */
@@ -109,7 +119,7 @@ function exprRaw(e: A.Expr, open: boolean): string {
     case "Unary":
       return e.op === "not" ? `not ${expr(e.operand, P.not, open)}` : `-${expr(e.operand, P.unary, open)}`;
     case "Binary":
-      return `${expr(e.left, leftMin(e), true)} ${e.op} ${expr(e.right, rightMin(e), open)}`;
+      return `${expr(e.left, leftMin(e), true, binPrec(e.op) === P.mul)} ${e.op} ${expr(e.right, rightMin(e), open)}`;
     case "Call": return `${expr(e.callee, P.postfix)}(${args(e.args)})`;
     case "Index": return `${expr(e.target, P.postfix)}[${e.indices.map((i) => expr(i)).join(", ")}]`;
     case "Member": return `${expr(e.target, P.postfix)}.${e.name.name}`;

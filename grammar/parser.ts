@@ -586,9 +586,10 @@ export class GanParser extends EmbeddedActionsParser {
     this.binaryChain(() => this.SUBRULE(this.term), [T.Plus, T.Minus], () => this.SUBRULE2(this.term)),
   );
 
-  term = this.RULE("term", (): A.Expr => {
-    return this.OR([{ ALT: () => this.SUBRULE(this.expectExpr) }, { ALT: () => this.SUBRULE(this.mul) }]);
-  });
+  // An expectation `E[x] body` is a prefix form at the unary level whose body is the rest of the multiplicative
+  // term, so `c * E[x] f(x) * g(x)` is `c * (E[x] (f(x) * g(x)))` and `-E[z] D(G(z))` negates the expectation,
+  // as the papers write them (`0.5 * E[z] ...`).
+  term = this.RULE("term", (): A.Expr => this.SUBRULE(this.mul));
 
   expectExpr = this.RULE("expectExpr", (): A.Expect => {
     const first = this.CONSUME(K.E);
@@ -606,9 +607,32 @@ export class GanParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: "Expect" as const, vars, body: this.orErr(body), span: this.spanFrom(first) }));
   });
 
-  mul = this.RULE("mul", (): A.Expr =>
-    this.binaryChain(() => this.SUBRULE(this.unary), [T.Star, T.Slash, T.At], () => this.SUBRULE2(this.unary)),
-  );
+  // `div` (integer division, `ng div 2`) is a contextual keyword: a name standing between two operands, so a
+  // declaration may still be called `div`. `//` cannot be the operator: it starts a line comment.
+  mul = this.RULE("mul", (): A.Expr => {
+    let left = this.SUBRULE(this.unary);
+    this.MANY({
+      GATE: () => {
+        const t = this.LA(1);
+        return t.tokenType === T.Star || t.tokenType === T.Slash || t.tokenType === T.At || (t.tokenType === T.Identifier && t.image === "div");
+      },
+      DEF: () => {
+        const op = this.OR([
+          { ALT: () => this.CONSUME(T.Star) },
+          { ALT: () => this.CONSUME(T.Slash) },
+          { ALT: () => this.CONSUME(T.At) },
+          { GATE: () => this.LA(1).image === "div", ALT: () => this.CONSUME(T.Identifier) },
+        ]);
+        const right = this.SUBRULE2(this.unary);
+        this.ACTION(() => {
+          const l = this.orErr(left);
+          const r = this.orErr(right);
+          left = { kind: "Binary", op: op.image as A.BinaryOp, left: l, right: r, span: this.joinSpan(l.span, r.span) };
+        });
+      },
+    });
+    return left;
+  });
 
   unary = this.RULE("unary", (): A.Expr => {
     this.ACTION(() => this.guardDepth());
@@ -620,6 +644,7 @@ export class GanParser extends EmbeddedActionsParser {
           return this.ACTION(() => ({ kind: "Unary" as const, op: "-" as const, operand: this.orErr(operand), span: this.spanFrom(first) }));
         },
       },
+      { ALT: () => this.SUBRULE(this.expectExpr) },
       { ALT: () => this.SUBRULE(this.power) },
     ]);
   });

@@ -425,8 +425,10 @@ export class Checker {
         // self-call messages), and every consumer of a network checks `network(name)`, null when it failed
         case "network":
           return { k: "ref", kind: "network", name };
+        // inside a loss, another loss stands for its value (`loss g2 = g + 0.1 * d`); elsewhere it is a reference
+        // (updates name losses)
         case "loss":
-          return { k: "ref", kind: "loss", name };
+          return cx.mode === "loss" ? this.inlineLoss(d.decl, cx, e.span) : { k: "ref", kind: "loss", name };
         case "let":
           return this.evLet(d.decl, cx, e.span);
       }
@@ -440,6 +442,32 @@ export class Checker {
   }
 
   private letBusy = new Set<string>();
+  /** losses being checked, innermost last: a loss met again while it is busy closes a cycle (E0206) */
+  private lossBusy: string[] = [];
+
+  /**
+   * The value of loss `l` used inside another loss: its expression evaluated again in the caller's graph, so the
+   * caller's IR holds the whole computation and both back ends see ordinary ops. `l` is checked on its own first
+   * (its errors are reported there, once); a failed loss gives an erroneous value, which stays quiet.
+   */
+  private inlineLoss(l: A.LossDecl, cx: Cx, use: Span): Val {
+    const name = l.name.name;
+    if (this.lossBusy.includes(name)) {
+      const cycle = [...this.lossBusy.slice(this.lossBusy.indexOf(name)), name];
+      this.failed.add(name);
+      return this.error("E0206", `losses refer to each other in a cycle: ${cycle.join(" -> ")}`, use, [
+        "a loss may use other losses, but not (through them) itself",
+      ], [{ span: l.name.span, message: `\`${name}\` declared here` }]);
+    }
+    if (!this.losses.has(name)) this.checkLoss(l);
+    if (this.failed.has(name) || !this.losses.get(name)) return ERR;
+    const n = this.diags.length;
+    this.lossBusy.push(name);
+    const v = this.ev(l.value, cx);
+    this.lossBusy.pop();
+    this.diags.length = n; // reported when `l` was checked on its own
+    return v;
+  }
 
   private evLet(d: A.LetDecl, cx: Cx, use: Span): Val {
     const name = d.name.name;
@@ -485,6 +513,13 @@ export class Checker {
     if (a.k === "error" || b.k === "error") return ERR;
     const folded = this.fold(e, a, b);
     if (folded) return folded;
+    if (e.op === "div") {
+      const notInt = [[a, e.left.span], [b, e.right.span]].find(([v]) => !((v as Val).k === "num" && (v as { isInt: boolean }).isInt));
+      if (notInt)
+        return this.error("E0208", `\`div\` is integer division of compile-time ints, got ${describe(notInt[0] as Val)}`, notInt[1] as Span, [
+          "use `/` for real division; `div` divides ints and rounds down (`ng div 2`)",
+        ]);
+    }
     if (e.op === "@") return this.matmul(a, b, cx, e);
     const opMap: Record<string, OpName> = {
       "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow",
@@ -505,6 +540,10 @@ export class Checker {
         case "/":
           if (b.v === 0) return this.error("E0508", `division by zero in a compile-time expression`, e.span);
           return { k: "num", v: a.v / b.v, isInt: false };
+        case "div":
+          if (!isInt) return null; // E0208 in evBinary
+          if (b.v === 0) return this.error("E0508", `division by zero in a compile-time expression`, e.span);
+          return { k: "num", v: Math.floor(a.v / b.v), isInt: true };
         case "^": return { k: "num", v: Math.pow(a.v, b.v), isInt: isInt && b.v >= 0 };
         case "==": return { k: "bool", v: a.v === b.v };
         case "!=": return { k: "bool", v: a.v !== b.v };
@@ -861,6 +900,23 @@ export class Checker {
           ]);
         }
         return this.callEntry(entry, this.evArgs(e.args, cx), cx, e.span, e.callee.span);
+      }
+    }
+    if (e.callee.kind === "Name") {
+      const name = e.callee.name;
+      const d = cx.locals.has(name) ? null : this.decls.get(name);
+      const entry = this.table.get(name);
+      // a declaration that cannot be called hides a built-in of the same name: say so, naming both
+      if (d && d.kind !== "network" && entry) {
+        this.evArgs(e.args, cx);
+        const what = entry.category === "metric" ? "evaluation metric" : entry.category;
+        return this.error(
+          "E0207",
+          `\`${name}\` is the ${d.kind} declared in this spec, which hides the built-in ${what} \`${name}\``,
+          e.callee.span,
+          [`rename the ${d.kind}: a declaration takes precedence over a built-in of the same name`],
+          [{ span: d.span, message: `${d.kind} \`${name}\` declared here` }],
+        );
       }
     }
     const f = this.ev(e.callee, cx);
@@ -1364,10 +1420,15 @@ export class Checker {
 
   checkLoss(l: A.LossDecl): void {
     const name = l.name.name;
+    if (this.losses.has(name)) return; // already checked, as a loss another loss refers to
     this.losses.set(name, null);
+    this.lossBusy.push(name);
     const ir = this.buildLoss(l);
-    this.losses.set(name, ir);
-    if (!ir) this.failed.add(name);
+    this.lossBusy.pop();
+    // a loss on a cycle is failed even if its own evaluation ended quietly
+    const bad = !ir || this.failed.has(name);
+    this.losses.set(name, bad ? null : ir);
+    if (bad) this.failed.add(name);
   }
 
   private buildLoss(l: A.LossDecl): IRLoss | null {

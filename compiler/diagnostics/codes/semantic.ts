@@ -34,6 +34,24 @@ export const semanticCodes = [
     example: "loss l = E[K] D(x)   // K is a param",
     fix: "`E[...]` averages over the batch of data bindings and latents only.",
   },
+  {
+    code: "E0206",
+    title: "losses refer to each other in a cycle",
+    example: "loss a = E[x] D(x) + b\nloss b = 0.5 * a",
+    fix: "A loss may use other losses (`loss g2 = g + 0.1 * d`), but not itself through them.",
+  },
+  {
+    code: "E0207",
+    title: "a declaration hides a built-in of the same name",
+    example: "param modes: int = 8\nevaluate { modes() }   // `modes` is now the param",
+    fix: "Rename the declaration: names declared in the spec take precedence over built-ins.",
+  },
+  {
+    code: "E0208",
+    title: "integer division of something that is not a compile-time int",
+    example: "param ng: int = 64\nweights W: Real[ng div 2.5]",
+    fix: "`div` divides compile-time ints and rounds down (`ng div 2`); use `/` for real division.",
+  },
   // ---------- types and shapes ----------
   {
     code: "E0301",
