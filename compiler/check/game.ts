@@ -5,6 +5,8 @@ import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IREvaluate, IRGraph, IRMetric, IRTrain, IRUpdate, IRUpdateGroup, IRProgram } from "../ir/ir.ts";
 import type { Checker } from "./checker.ts";
 import { fmtNum } from "./checker.ts";
+import { showType } from "./patterns.ts";
+import { EVALUATE_METRIC_NAMES, isEvaluateMetric } from "../../runtime/train/metric-names.ts";
 import { GraphBuilder, describe, suggest, type Val } from "./values.ts";
 
 /** every store var a loss can influence: networks it calls (with their callees and weights), weights, priors */
@@ -227,8 +229,19 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
     if (v.k === "entry" && v.entry.category === "metric") v = ck.callEntry(v.entry, [], cx, m.span, m.span);
     if (v.k === "error") continue;
     if (v.k !== "metric") {
-      ck.error("E0405", `expected an evaluation metric (ndb, samples, modes, gmm_recovery, cluster_accuracy, nmi, cfd), got ${describe(v)}`, m.span);
+      const names = [...ck.table.values()].filter((e) => e.category === "metric").map((e) => e.name);
+      ck.error("E0405", `expected an evaluation metric (${names.join(", ")}), got ${describe(v)}`, m.span);
       continue;
+    }
+    // the runtime implements exactly EVALUATE_METRIC_NAMES: a metric entry it lacks would pass here and fail at run
+    // time (test/metrics/metric-table.test.ts keeps the signature table and that list equal)
+    if (!isEvaluateMetric(v.name)) {
+      ck.error("E0405", `\`${v.name}\` has no evaluator in the runtime (known: ${EVALUATE_METRIC_NAMES.join(", ")})`, m.span);
+      continue;
+    }
+    if (v.name === "reconstruction" || v.name === "linear_probe") {
+      const p = encoderProblem(ck, v.name, v.args);
+      if (p) ck.error("E0407", `${v.name}: ${p.message}`, m.span, p.hints, p.related);
     }
     const metric: IRMetric = { name: v.name, args: v.args, span: m.span };
     const head = v.args.head;
@@ -244,6 +257,47 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
     ev.metrics.push(metric);
   }
   return ev;
+}
+
+/**
+ * The encoder metrics read the data binding the generator produces (the sample space, as the emitted trainer's
+ * meta.sampleSpace picks it): the encoder must take one such example, and for reconstruction the generator must
+ * take one encoder output and produce an example again. Networks that failed to check are not judged.
+ */
+function encoderProblem(
+  ck: Checker,
+  name: string,
+  args: Record<string, unknown>,
+): { message: string; hints: string[]; related: { span: Span; message: string }[] } | null {
+  const enc = typeof args.encoder === "string" ? ck.network(args.encoder) : null;
+  if (!enc) return null;
+  const declared = (n: string) => ({ span: ck.decls.get(n)!.span, message: `\`${n}\` declared here` });
+  const genNet = ck.networkOrder.find((n) => n.role === "generator");
+  const real = ck.data.flatMap((d) => d.bindings).filter((b) => b.type.elem === "real");
+  const space = (genNet && real.find((b) => sameType(b.type, genNet.output))) ?? real[0];
+  if (!space) return null;
+  if (enc.inputs.length !== 1 || !sameType(enc.inputs[0]!.type, space.type))
+    return {
+      message: `the encoder \`${enc.name}\` must take one ${showType(space.type)} example (the data \`${space.name}\`), but takes (${enc.inputs.map((i) => showType(i.type)).join(", ")})`,
+      hints: [`declare it as \`network ${enc.name}(${space.name}: ${showType(space.type)}) -> ...\``],
+      related: [declared(enc.name)],
+    };
+  if (name !== "reconstruction") return null;
+  const gen = typeof args.generator === "string" ? ck.network(args.generator) : null;
+  if (!gen) return null;
+  if (gen.inputs.length !== 1 || !sameType(gen.inputs[0]!.type, enc.output))
+    return {
+      message: `the generator \`${gen.name}\` must take one encoder output ${showType(enc.output)}, but takes (${gen.inputs.map((i) => showType(i.type)).join(", ")})`,
+      hints: [`an encoder for \`${gen.name}\` returns its latent's type`],
+      related: [declared(gen.name), declared(enc.name)],
+    };
+  if (!sameType(gen.output, space.type))
+    return {
+      message: `the generator \`${gen.name}\` produces ${showType(gen.output)}, not the data's ${showType(space.type)}`,
+      hints: [],
+      related: [declared(gen.name)],
+    };
+  return null;
 }
 
 /**

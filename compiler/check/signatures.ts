@@ -657,6 +657,28 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     doc: "classifier-feature Frechet distance on images (a small shipped classifier; not an Inception FID)",
     signatures: [{ params: [samplesArg], returns: "metric" }],
   },
+  {
+    name: "reconstruction",
+    category: "metric",
+    doc: "BiGAN/ALI: mean squared error of generator(encoder(x)) on n held-out rows, and a picture of grid originals above their reconstructions",
+    signatures: [
+      {
+        params: [P("encoder", "network"), P("generator", "network"), P("n", "int", { min: 1, default: 1000 }), P("grid", "int", { min: 1, default: 8 })],
+        returns: "metric",
+      },
+    ],
+  },
+  {
+    name: "linear_probe",
+    category: "metric",
+    doc: "BiGAN/ALI: accuracy of a logistic regression on encoder(x) features against the labels (fitted on n training rows, scored on n held-out rows; 80/20 of the rows without a test split)",
+    signatures: [
+      {
+        params: [P("encoder", "network"), P("labels", "data"), P("n", "int", { min: 2, default: 2000 }), P("iters", "int", { min: 1, default: 300 })],
+        returns: "metric",
+      },
+    ],
+  },
 ];
 
 // ---------- registry ----------

@@ -13,6 +13,8 @@ import { clusterAccuracy, nmi } from "../metrics/clustering.ts";
 import { fitGmmEm, gmmNll, paramError, type Gmm } from "../metrics/gmm.ts";
 import type { Matrix } from "../metrics/matrix.ts";
 import { classifierDistance } from "../metrics/classifier.ts";
+import { EVALUATE_METRIC_NAMES, isEvaluateMetric, type EvaluateMetricName } from "./metric-names.ts";
+import { linearProbeMetric, reconstructionMetric } from "./encoder-metrics.ts";
 
 export type MetricValue = number | string;
 
@@ -132,6 +134,192 @@ function covsFromScales(s: Float32Array, shape: number[], k: number, d: number):
   return covs;
 }
 
+/** Everything a metric handler reads and writes. */
+export interface MetricCx {
+  program: Program;
+  name: string;
+  args: Record<string, unknown>;
+  o: EvalOptions;
+  out: Record<string, MetricValue>;
+  files: string[];
+  meta: Program["meta"];
+  xcol: Column;
+  d: number;
+  image: [number, number, number] | null;
+  heldOut: Dataset;
+}
+
+export type MetricHandler = (c: MetricCx) => Promise<void>;
+
+const clusteringMetric: MetricHandler = async (c) => {
+  const { program, name, args, out, meta, heldOut } = c;
+  if (!program.assign)
+    throw new GancRuntimeError(`${name} needs a PCM head, and the spec has none`, { code: "eval" });
+  if (!meta.labels) throw new GancRuntimeError(`${name} needs labelled data (an Index[...] column)`, { code: "eval" });
+  const x = column(heldOut, meta.sampleSpace.column, name);
+  const y = column(heldOut, meta.labels.column, name);
+  const n = Math.min(heldOut.n, Math.floor(num(args.n, 10000)));
+  const pred = await assignLabels(program, x, n);
+  const truthLabels = Array.from(y.data.subarray(0, n));
+  if (name === "cluster_accuracy") out.cluster_accuracy = clusterAccuracy(pred, truthLabels).accuracy;
+  else out.nmi = nmi(pred, truthLabels);
+  return;
+};
+
+/** One handler per metric the checker accepts (EVALUATE_METRIC_NAMES): the table's type demands all of them. */
+const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
+  samples: async (c) => {
+    const { program, args, o, files, meta, xcol, d, image } = c;
+    const rel = join("samples", `step-${o.step}.png`);
+    let png: Buffer;
+    if (image) {
+      const [h, w, c] = image;
+      let imgs: Float32Array, n: number, cols: number;
+      if (args.per_component !== undefined && meta.components) {
+        // one row per mixture component
+        const per = Math.max(1, Math.floor(num(args.per_component, 10)));
+        const rows: Float32Array[] = [];
+        for (let k = 0; k < meta.components; k++) rows.push(await drawSamples(program, per, k));
+        imgs = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
+        let off = 0;
+        for (const r of rows) (imgs.set(r, off), (off += r.length));
+        n = per * meta.components;
+        cols = per;
+      } else {
+        const g = args.grid !== undefined ? Math.max(1, Math.floor(num(args.grid, 10))) : 0;
+        const per = args.per_component !== undefined ? Math.max(1, Math.floor(num(args.per_component, 10))) : 0;
+        n = g ? g * g : per ? per * per : Math.min(100, Math.max(1, Math.floor(num(args.n, 100))));
+        cols = g || per || Math.ceil(Math.sqrt(n));
+        imgs = await drawSamples(program, n);
+      }
+      png = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol));
+    } else {
+      const n = Math.max(1, Math.floor(num(args.n, 2000)));
+      const s = await drawSamples(program, n);
+      const real = rowsOf(xcol, n);
+      // first two coordinates; real data grey under the samples
+      const two = (data: ArrayLike<number>, rows: number) => {
+        const p = new Float32Array(rows * 2);
+        for (let i = 0; i < rows; i++) {
+          p[2 * i] = data[i * d]!;
+          p[2 * i + 1] = d > 1 ? data[i * d + 1]! : 0;
+        }
+        return p;
+      };
+      png = scatterPng([
+        { points: two(real.data, real.n), color: [170, 170, 170] },
+        { points: two(s, n), color: [31, 119, 180] },
+      ]);
+    }
+    writePng(join(o.runDir, rel), png);
+    files.push(rel);
+    return;
+  },
+  ndb: async (c) => {
+    const { program, args, o, out, files, xcol, d } = c;
+    const bins = Math.floor(num(args.bins, 100));
+    const n = Math.floor(num(args.samples, 10000));
+    const key = `${bins}:${n}`;
+    let cache = binCache.get(program);
+    if (!cache) binCache.set(program, (cache = new Map()));
+    let b = cache.get(key);
+    if (!b) {
+      // reference set: up to max(n, 20 per bin) training rows (the reference code uses the training set)
+      const ref = rowsOf(xcol, Math.max(n, 20 * bins));
+      // k-means on images (10000 x 784, 100 bins) costs minutes per restart in JS: one k-means++ restart there
+      const inits = ref.n * ref.d * bins > 1e8 ? 1 : 3;
+      b = ndbBins(ref, { bins, seed: o.seed, kmeans: { inits } });
+      cache.set(key, b);
+    }
+    const s = await drawSamples(program, n);
+    // the bins are cached per (bins, samples); the z-test's significance is the metric's own option
+    const r = ndbEvaluate({ ...b, significance: num(args.significance, 0.05) }, { data: s, n, d });
+    out.ndb = r.ndb;
+    out.ndb_k = r.ndbOverK;
+    out.js = r.js;
+    await chart(o, files, "ndb", (p) => p.ndbBars(r, { title: `NDB/K = ${r.ndbOverK.toFixed(3)} at step ${o.step}` }));
+    return;
+  },
+  modes: async (c) => {
+    const { program, args, out, d } = c;
+    const truth = truthOf(program.data);
+    if (truth.centers === undefined || truth.std === undefined)
+      throw new GancRuntimeError(`modes() needs data with known mode centers and std (ring, grid); "${program.data.source}" has none`, {
+        code: "eval",
+      });
+    const centers = flatNumbers(truth.centers, "centers");
+    const std = num(truth.std, NaN);
+    const n = Math.floor(num(args.samples ?? args.n, 2000));
+    const s = await drawSamples(program, n);
+    const r = modeCoverage({ data: s, n, d }, { data: Float64Array.from(centers), n: centers.length / d, d }, {
+      std,
+      ...(args.sigmas !== undefined ? { thresholdSigmas: num(args.sigmas, 3) } : {}),
+    });
+    out.modes_covered = r.modesCovered;
+    out.modes_total = r.totalModes;
+    out.high_quality = r.highQualityFraction;
+    return;
+  },
+  gmm_recovery: async (c) => {
+    const { program, name, args, o, out, files, meta, d, heldOut } = c;
+    const truth = truthOf(program.data);
+    const tMeans = flatNumbers(truth.means, "means");
+    const k = tMeans.length / d;
+    const tCovs = truth.covs !== undefined ? Float64Array.from(flatNumbers(truth.covs, "covs")) : undefined;
+    const meansName = String(args.means ?? "mu");
+    const mv = program.store.get(meansName);
+    const est = Float32Array.from(await mv.data());
+    if (est.length !== k * d)
+      throw new GancRuntimeError(`"${meansName}" has shape [${mv.shape}], the truth has ${k} means of dimension ${d}`, {
+        code: "eval",
+      });
+    let covs: Float64Array | undefined;
+    if (args.scales !== undefined) {
+      const sv = program.store.get(String(args.scales));
+      covs = covsFromScales(Float32Array.from(await sv.data()), sv.shape, k, d);
+    }
+    const pe = paramError({ means: est, covs, k, d }, { means: tMeans, covs: tCovs, k, d });
+    out.mean_error = pe.meanError;
+    if (Number.isFinite(pe.covError)) out.cov_error = pe.covError;
+    if (covs) {
+      const weights = truth.weights !== undefined ? Float64Array.from(flatNumbers(truth.weights, "weights")) : new Float64Array(k).fill(1 / k);
+      const g: Gmm = { k, d, weights, means: Float64Array.from(est), covs };
+      const x = rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000);
+      out.nll = gmmNll(x, g);
+      if (tCovs) out.nll_truth = gmmNll(x, { k, d, weights, means: Float64Array.from(tMeans), covs: tCovs });
+      if (d === 2) await chart(o, files, "gmm", (p) => p.scatterWithEllipses(x, g, { title: `learned mixture at step ${o.step}`, maxPoints: 2000 }));
+    }
+    return;
+  },
+  cfd: async (c) => {
+    const { program, name, args, out, meta, d, heldOut } = c;
+    if (d !== 784)
+      throw new GancRuntimeError(`cfd() compares Fashion-MNIST-shaped images (28 x 28 x 1 = 784 values); the samples have ${d}`, {
+        code: "eval",
+      });
+    const n = Math.floor(num(args.samples, 10000));
+    const ref = rowsOf(column(heldOut, meta.sampleSpace.column, name), n);
+    const s = await drawSamples(program, ref.n);
+    // the data sources and generators work in [-1, 1]; the classifier maps that range to its [0, 1] inputs
+    out.cfd = classifierDistance({ data: s, n: ref.n, d }, ref, { range: [-1, 1] });
+    return;
+  },
+  gmm_fit: async (c) => {
+    const { program, name, args, o, out, meta, d, heldOut } = c;
+    // EM on generated samples, scored by the held-out data's NLL under the fitted mixture
+    const k = Math.floor(num(args.k, meta.components ?? meta.labels?.classes ?? 10));
+    const n = Math.floor(num(args.samples, 5000));
+    const s = await drawSamples(program, n);
+    const fit = fitGmmEm(s, n, d, k, { seed: o.seed, cov: d > 16 ? "diag" : "full" });
+    out.gmm_fit_nll = gmmNll(rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000), fit);
+    return;
+  },
+  cluster_accuracy: clusteringMetric,
+  nmi: clusteringMetric,
+  reconstruction: reconstructionMetric,
+  linear_probe: linearProbeMetric,
+};
+
 async function runMetric(
   program: Program,
   name: string,
@@ -140,182 +328,37 @@ async function runMetric(
   out: Record<string, MetricValue>,
   files: string[],
 ): Promise<void> {
+  if (!isEvaluateMetric(name))
+    throw new GancRuntimeError(`unknown evaluate metric "${name}"`, { code: "eval", hint: `known: ${EVALUATE_METRIC_NAMES.join(", ")}` });
   const meta = program.meta;
   const xcol = column(program.data, meta.sampleSpace.column, name);
   const { d, image } = sampleLayout(program);
   const heldOut = program.data.test ?? program.data;
-  switch (name) {
-    case "samples": {
-      const rel = join("samples", `step-${o.step}.png`);
-      let png: Buffer;
-      if (image) {
-        const [h, w, c] = image;
-        let imgs: Float32Array, n: number, cols: number;
-        if (args.per_component !== undefined && meta.components) {
-          // one row per mixture component
-          const per = Math.max(1, Math.floor(num(args.per_component, 10)));
-          const rows: Float32Array[] = [];
-          for (let k = 0; k < meta.components; k++) rows.push(await drawSamples(program, per, k));
-          imgs = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
-          let off = 0;
-          for (const r of rows) (imgs.set(r, off), (off += r.length));
-          n = per * meta.components;
-          cols = per;
-        } else {
-          const g = args.grid !== undefined ? Math.max(1, Math.floor(num(args.grid, 10))) : 0;
-          const per = args.per_component !== undefined ? Math.max(1, Math.floor(num(args.per_component, 10))) : 0;
-          n = g ? g * g : per ? per * per : Math.min(100, Math.max(1, Math.floor(num(args.n, 100))));
-          cols = g || per || Math.ceil(Math.sqrt(n));
-          imgs = await drawSamples(program, n);
-        }
-        png = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol));
-      } else {
-        const n = Math.max(1, Math.floor(num(args.n, 2000)));
-        const s = await drawSamples(program, n);
-        const real = rowsOf(xcol, n);
-        // first two coordinates; real data grey under the samples
-        const two = (data: ArrayLike<number>, rows: number) => {
-          const p = new Float32Array(rows * 2);
-          for (let i = 0; i < rows; i++) {
-            p[2 * i] = data[i * d]!;
-            p[2 * i + 1] = d > 1 ? data[i * d + 1]! : 0;
-          }
-          return p;
-        };
-        png = scatterPng([
-          { points: two(real.data, real.n), color: [170, 170, 170] },
-          { points: two(s, n), color: [31, 119, 180] },
-        ]);
-      }
-      writePng(join(o.runDir, rel), png);
-      files.push(rel);
-      return;
-    }
-    case "ndb": {
-      const bins = Math.floor(num(args.bins, 100));
-      const n = Math.floor(num(args.samples, 10000));
-      const key = `${bins}:${n}`;
-      let cache = binCache.get(program);
-      if (!cache) binCache.set(program, (cache = new Map()));
-      let b = cache.get(key);
-      if (!b) {
-        // reference set: up to max(n, 20 per bin) training rows (the reference code uses the training set)
-        const ref = rowsOf(xcol, Math.max(n, 20 * bins));
-        // k-means on images (10000 x 784, 100 bins) costs minutes per restart in JS: one k-means++ restart there
-        const inits = ref.n * ref.d * bins > 1e8 ? 1 : 3;
-        b = ndbBins(ref, { bins, seed: o.seed, kmeans: { inits } });
-        cache.set(key, b);
-      }
-      const s = await drawSamples(program, n);
-      // the bins are cached per (bins, samples); the z-test's significance is the metric's own option
-      const r = ndbEvaluate({ ...b, significance: num(args.significance, 0.05) }, { data: s, n, d });
-      out.ndb = r.ndb;
-      out.ndb_k = r.ndbOverK;
-      out.js = r.js;
-      await chart(o, files, "ndb", (p) => p.ndbBars(r, { title: `NDB/K = ${r.ndbOverK.toFixed(3)} at step ${o.step}` }));
-      return;
-    }
-    case "modes": {
-      const truth = truthOf(program.data);
-      if (truth.centers === undefined || truth.std === undefined)
-        throw new GancRuntimeError(`modes() needs data with known mode centers and std (ring, grid); "${program.data.source}" has none`, {
-          code: "eval",
-        });
-      const centers = flatNumbers(truth.centers, "centers");
-      const std = num(truth.std, NaN);
-      const n = Math.floor(num(args.samples ?? args.n, 2000));
-      const s = await drawSamples(program, n);
-      const r = modeCoverage({ data: s, n, d }, { data: Float64Array.from(centers), n: centers.length / d, d }, {
-        std,
-        ...(args.sigmas !== undefined ? { thresholdSigmas: num(args.sigmas, 3) } : {}),
-      });
-      out.modes_covered = r.modesCovered;
-      out.modes_total = r.totalModes;
-      out.high_quality = r.highQualityFraction;
-      return;
-    }
-    case "gmm_recovery": {
-      const truth = truthOf(program.data);
-      const tMeans = flatNumbers(truth.means, "means");
-      const k = tMeans.length / d;
-      const tCovs = truth.covs !== undefined ? Float64Array.from(flatNumbers(truth.covs, "covs")) : undefined;
-      const meansName = String(args.means ?? "mu");
-      const mv = program.store.get(meansName);
-      const est = Float32Array.from(await mv.data());
-      if (est.length !== k * d)
-        throw new GancRuntimeError(`"${meansName}" has shape [${mv.shape}], the truth has ${k} means of dimension ${d}`, {
-          code: "eval",
-        });
-      let covs: Float64Array | undefined;
-      if (args.scales !== undefined) {
-        const sv = program.store.get(String(args.scales));
-        covs = covsFromScales(Float32Array.from(await sv.data()), sv.shape, k, d);
-      }
-      const pe = paramError({ means: est, covs, k, d }, { means: tMeans, covs: tCovs, k, d });
-      out.mean_error = pe.meanError;
-      if (Number.isFinite(pe.covError)) out.cov_error = pe.covError;
-      if (covs) {
-        const weights = truth.weights !== undefined ? Float64Array.from(flatNumbers(truth.weights, "weights")) : new Float64Array(k).fill(1 / k);
-        const g: Gmm = { k, d, weights, means: Float64Array.from(est), covs };
-        const x = rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000);
-        out.nll = gmmNll(x, g);
-        if (tCovs) out.nll_truth = gmmNll(x, { k, d, weights, means: Float64Array.from(tMeans), covs: tCovs });
-        if (d === 2) await chart(o, files, "gmm", (p) => p.scatterWithEllipses(x, g, { title: `learned mixture at step ${o.step}`, maxPoints: 2000 }));
-      }
-      return;
-    }
-    case "cfd": {
-      if (d !== 784)
-        throw new GancRuntimeError(`cfd() compares Fashion-MNIST-shaped images (28 x 28 x 1 = 784 values); the samples have ${d}`, {
-          code: "eval",
-        });
-      const n = Math.floor(num(args.samples, 10000));
-      const ref = rowsOf(column(heldOut, meta.sampleSpace.column, name), n);
-      const s = await drawSamples(program, ref.n);
-      // the data sources and generators work in [-1, 1]; the classifier maps that range to its [0, 1] inputs
-      out.cfd = classifierDistance({ data: s, n: ref.n, d }, ref, { range: [-1, 1] });
-      return;
-    }
-    case "gmm_fit": {
-      // EM on generated samples, scored by the held-out data's NLL under the fitted mixture
-      const k = Math.floor(num(args.k, meta.components ?? meta.labels?.classes ?? 10));
-      const n = Math.floor(num(args.samples, 5000));
-      const s = await drawSamples(program, n);
-      const fit = fitGmmEm(s, n, d, k, { seed: o.seed, cov: d > 16 ? "diag" : "full" });
-      out.gmm_fit_nll = gmmNll(rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000), fit);
-      return;
-    }
-    case "cluster_accuracy":
-    case "nmi": {
-      if (!program.assign)
-        throw new GancRuntimeError(`${name} needs a PCM head, and the spec has none`, { code: "eval" });
-      if (!meta.labels) throw new GancRuntimeError(`${name} needs labelled data (an Index[...] column)`, { code: "eval" });
-      const x = column(heldOut, meta.sampleSpace.column, name);
-      const y = column(heldOut, meta.labels.column, name);
-      const n = Math.min(heldOut.n, Math.floor(num(args.n, 10000)));
-      const pred = await assignLabels(program, x, n);
-      const truthLabels = Array.from(y.data.subarray(0, n));
-      if (name === "cluster_accuracy") out.cluster_accuracy = clusterAccuracy(pred, truthLabels).accuracy;
-      else out.nmi = nmi(pred, truthLabels);
-      return;
-    }
-    default:
-      throw new GancRuntimeError(`unknown evaluate metric "${name}"`, {
-        code: "eval",
-        hint: "known: samples, ndb, modes, gmm_recovery, gmm_fit, cluster_accuracy, nmi, cfd",
-      });
-  }
+  await METRIC_HANDLERS[name]({ program, name, args, o, out, files, meta, xcol, d, image, heldOut });
+}
+
+/**
+ * The per-example shape the spec declared for a data column: a loader stores images as [28, 28, 1] whatever the
+ * binding says, and `data x: Real[784] = fashion_mnist(...)` trains on flat rows, so the networks declared on
+ * `x: Real[784]` (a head, an encoder) must see [n, 784] at evaluation too, not the loader's [n, 28, 28, 1].
+ */
+export function declaredShape(program: Program, x: Column): number[] {
+  const ss = program.meta.sampleSpace;
+  const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const sampleCol = program.data.columns[ss.column];
+  return sampleCol !== undefined && x.name === sampleCol.name && numel(ss.shape) === numel(x.shape) ? ss.shape : x.shape;
 }
 
 /** Responsibilities from the PCM head in batches -> [n, K] (row-major). */
 export async function assignResponsibilities(program: Program, x: Column, n: number): Promise<{ r: Float32Array; k: number }> {
   if (!program.assign) throw new GancRuntimeError("the spec has no PCM head (role `head`)", { code: "no-head" });
+  const shape = declaredShape(program, x);
   const per = x.shape.reduce((a, b) => a * b, 1);
   const parts: Float32Array[] = [];
   let k = 0;
   for (let i = 0; i < n; i += 1000) {
     const m = Math.min(1000, n - i);
-    const t = tf.tensor(x.data.subarray(i * per, (i + m) * per) as Float32Array, [m, ...x.shape], "float32");
+    const t = tf.tensor(x.data.subarray(i * per, (i + m) * per) as Float32Array, [m, ...shape], "float32");
     const r = program.assign(t);
     k = r.shape[1] ?? 1;
     parts.push(Float32Array.from(await r.data()));

@@ -247,6 +247,12 @@ export const semanticCodes = [
     example: "update u: G, G minimizes l with adam(lr=0.001)",
     fix: "List each group once.",
   },
+  {
+    code: "E0407",
+    title: "encoder metric with networks that do not fit the data",
+    example: "network E(x: Real[16]) -> Real[8] = x |> dense(8)   // G takes Real[4]\nevaluate { reconstruction(encoder=E, generator=G) }",
+    fix: "The encoder takes one data example and returns the generator's input type; the generator returns a data example.",
+  },
   // ---------- params and compile-time values ----------
   {
     code: "E0501",
