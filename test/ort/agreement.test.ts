@@ -67,6 +67,9 @@ export const AGREEMENT_CASES: Case[] = [
   },
   { spec: join(REPO, "examples/specs/wgan_gp_ring.gan"), overrides: {}, steps: 5 },
   { spec: join(REPO, "examples/specs/hinge_ring.gan"), overrides: {}, steps: 3 },
+  // BiGAN (issue 21): a joint discriminator D(x, z), an encoder trained with G, losses built from losses and the
+  // papers' `0.5 * E[x] ...` notation (inlined into ordinary ops before either back end sees them)
+  { spec: join(REPO, "examples/specs/bigan_fashion.gan"), overrides: { n: 512, nh: 64 }, steps: 5, image: true },
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),
