@@ -93,6 +93,16 @@ describe("integer division", () => {
     expect(codes(t.replace("param ng: int in 2..512 = 65", "param ng: int in 2..512 = 7").replace("dense(ng div 2)", "dense(ng div 2 * 2)"))).toEqual([]);
   });
 
+  it("a real from `/` where an int is needed hints at div", () => {
+    const t = spec("loss d = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))\nloss g = -E[z] log_sigmoid(D(G(z)))\n").replace(
+      "dense(16) |> relu() |> dense(2)",
+      "dense(ng / 2) |> relu() |> dense(2)",
+    );
+    const ds = checkSource(t, "t.gan").diagnostics;
+    expect(ds.map((d) => d.code)).toEqual(["E0302"]);
+    expect(ds[0]!.hints.join("\n")).toMatch(/expected an int, got 32\.5 \(for integer division write `a div b`/);
+  });
+
   it("div of a real or a tensor is E0208; `div` stays usable as a name", () => {
     expect(codes(spec("loss d = E[x] log_sigmoid(D(x)) * (ng div 2.5)\nloss g = -E[z] log_sigmoid(D(G(z)))\n"))).toEqual(["E0208"]);
     expect(codes(spec("loss d = E[x] log_sigmoid(D(x)) div 2\nloss g = -E[z] log_sigmoid(D(G(z)))\n"))).toEqual(["E0208"]);
