@@ -43,7 +43,7 @@ export function acceptArg(ck: Checker, p: SigParam, v: Val, b: Bindings): Fail |
     case "int":
       if (!isIntVal(v))
         // a real from `/` (`ng / 2` is 31.5 or the real 32): the int division is `div`
-        return fail(`expected an int, got ${showVal(v)}${v.k === "num" ? " (for integer division write `a div b`, e.g. `ng div 2`)" : ""}`);
+        return fail(`expected an int, got ${showVal(v)}${(v as Val).k === "num" ? " (for integer division write `a div b`, e.g. `ng div 2`)" : ""}`);
       return domainOf(p, v.v);
     case "real":
       if (v.k !== "num") return fail(`expected a number, got ${describe(v)}`);
