@@ -115,8 +115,9 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const vdir = join(outDir, "runs", `vanilla-seed${seed}`);
     const van: RunRec = { model: "vanilla", seed, runDir: vdir, scores: [] };
-    for (let e = 1; e <= E; e++) {
-      const w = await train({ spec: join(ROOT, "specs/vanilla_gan.gan"), set: VANILLA_SET, steps: e * stepsPerEpoch, out: vdir, seed });
+    for (let i = 1; i <= Math.ceil(E); i++) {
+      const e = Math.min(i, E); // E may be fractional too
+      const w = await train({ spec: join(ROOT, "specs/vanilla_gan.gan"), set: VANILLA_SET, steps: Math.round(e * stepsPerEpoch), out: vdir, seed });
       const { s } = await score(vdir, e, w);
       van.scores.push(s);
       log(`seed ${seed} vanilla epoch ${e}: NDB/K ${s.ndb_k.toFixed(3)} JS ${s.js.toFixed(4)} CFD ${s.cfd.toFixed(2)} modes ${s.modes} (train ${w.toFixed(0)} s)`);
