@@ -7,7 +7,7 @@
 // curves and per-component sample grids.
 //
 //   npx tsx experiments/gm_gan_fashion_ort.ts --quick                      CI preset: 1 + 1 "epochs" of 10 steps, 500 samples, 10 bins
-//   npx tsx experiments/gm_gan_fashion_ort.ts --vanilla-epochs 1 --finetune-epochs 1 --seeds 0   (docs/results.md §3, 2026-12-03)
+//   npx tsx experiments/gm_gan_fashion_ort.ts --vanilla-epochs 0.3 --finetune-epochs 0.1 --seeds 0   (docs/results.md §0.3, 2026-12-03)
 //   npx tsx experiments/gm_gan_fashion_ort.ts --vanilla-epochs 50 --finetune-epochs 20 --seeds 0,1,2   (the paper's recipe)
 // Flags: --out DIR (default experiments/gm_gan_fashion_ort.out; --quick: a temp folder), --samples N, --backend ort|wasm.
 // Writes DIR/results.json, DIR/results.md and PNGs; training is resumable (an existing run dir is continued).
