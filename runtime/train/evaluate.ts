@@ -167,10 +167,11 @@ async function runMetric(
   switch (name) {
     case "samples": {
       const rel = join(o.outDir ?? "", "samples", `step-${o.step}.png`);
-      let png: Buffer;
+      const base = join(o.runDir, rel.slice(0, -".png".length));
       if (image) {
         const [h, w, c] = image;
         let imgs: Float32Array, n: number, cols: number;
+        let rowLabels: string[] | undefined;
         if (args.per_component !== undefined && meta.components) {
           // one row per mixture component
           const per = Math.max(1, Math.floor(num(args.per_component, 10)));
@@ -181,6 +182,7 @@ async function runMetric(
           for (const r of rows) (imgs.set(r, off), (off += r.length));
           n = per * meta.components;
           cols = per;
+          rowLabels = rows.map((_, k) => `component ${k}`);
         } else {
           const g = args.grid !== undefined ? Math.max(1, Math.floor(num(args.grid, 10))) : 0;
           const per = args.per_component !== undefined ? Math.max(1, Math.floor(num(args.per_component, 10))) : 0;
@@ -188,12 +190,35 @@ async function runMetric(
           cols = g || per || Math.ceil(Math.sqrt(n));
           imgs = await drawSamples(program, rng, n);
         }
-        png = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol));
+        // at least 84 px per tile side (3x for 28 px tiles), at most 8x
+        const zoom = Math.max(1, Math.min(8, Math.ceil(84 / Math.max(h, w))));
+        const grid = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol), zoom);
+        const rows = Math.ceil(n / cols);
+        try {
+          const { gridSvg, writeSvgPlot } = await import("../report/plot.ts");
+          const { width, height } = (await import("../report/png.ts")).decodePng(grid);
+          const title = `${meta.model}: ${n} samples at step ${o.step}`;
+          writeSvgPlot(gridSvg(grid, { width, height, scale: 1, title, rows, ...(rowLabels ? { rowLabels } : {}) }), base);
+        } catch {
+          writePng(join(o.runDir, rel), grid);
+        }
       } else {
         const n = Math.max(1, Math.floor(num(args.n, 2000)));
-        const s = await drawSamples(program, rng, n);
-        const real = rowsOf(xcol, n);
-        // first two coordinates; real data grey under the samples
+        const K = meta.components;
+        // a mixture latent: an equal share per component, so each point's colour is its component
+        const labels: number[] = [];
+        let s: Float32Array;
+        let m = n;
+        if (K) {
+          const per = Math.max(1, Math.ceil(n / K));
+          const parts: Float32Array[] = [];
+          for (let k = 0; k < K; k++) (parts.push(await drawSamples(program, rng, per, k)), labels.push(...Array(per).fill(k)));
+          m = per * K;
+          s = new Float32Array(m * d);
+          parts.forEach((p, k) => s.set(p, k * per * d));
+        } else s = await drawSamples(program, rng, n);
+        const real = rowsOf(xcol, Math.max(n, 2000));
+        // first two coordinates
         const two = (data: ArrayLike<number>, rows: number) => {
           const p = new Float32Array(rows * 2);
           for (let i = 0; i < rows; i++) {
@@ -202,12 +227,19 @@ async function runMetric(
           }
           return p;
         };
-        png = scatterPng([
-          { points: two(real.data, real.n), color: [170, 170, 170] },
-          { points: two(s, n), color: [31, 119, 180] },
-        ]);
+        const rp = two(real.data, real.n), gp = two(s, m);
+        try {
+          const plot = await import("../report/plot.ts");
+          // the axes come from the data alone, so every frame of a run has the same scale
+          const spec = plot.samplesScatter({ points: rp, n: real.n }, { points: gp, n: m, ...(K ? { labels } : {}) }, {
+            title: `${meta.model}: samples at step ${o.step}${K ? ` (${Math.ceil(n / K)} per component)` : ""}`,
+            domain: plot.paddedDomain(rp, real.n),
+          });
+          await plot.writePlot(spec, base);
+        } catch {
+          writePng(join(o.runDir, rel), scatterPng([{ points: rp, color: [170, 170, 170] }, { points: gp, color: [31, 119, 180] }]));
+        }
       }
-      writePng(join(o.runDir, rel), png);
       files.push(rel);
       return;
     }

@@ -56,6 +56,9 @@ describe("reproducible evaluation and sampling", () => {
     expect(evals.map((e) => e.step)).toEqual([10, 20]);
     expect(typeof summary.metrics.js).toBe("number");
     const trainingPng = join(full, "samples/step-20.png");
+    // the samples picture (vega-lite): the data beside generated points coloured by mixture component, step in the title
+    const svg = readFileSync(join(full, "samples/step-20.svg"), "utf8");
+    for (const t of ["mix_ring: samples at step 20", ">data<", "component 0", "component 3"]) expect(svg, t).toContain(t);
     const before = { bytes: readFileSync(trainingPng), mtime: statSync(trainingPng).mtimeMs };
     const ndbBefore = existsSync(join(full, "plots/ndb-step-20.png")) ? readFileSync(join(full, "plots/ndb-step-20.png")) : null;
 
