@@ -656,7 +656,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const s = ir.sampler;
     if (s === null) {
       return [
-        "function sample(_n: number, _opts: { component?: number } = {}): Tensor {",
+        "function sample(_n: number, _opts: { component?: number; rng?: rt.Rng } = {}): Tensor {",
         `throw new rt.GancRuntimeError(${str(`${ir.model.name} has no generator to sample from`)});`,
         "}",
         "",
@@ -670,14 +670,14 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const gm = s.perComponent !== null ? latentByName.get(s.perComponent) : undefined;
     const K = gm && gm.dist.kind === "gaussian_mixture" ? gm.dist.components : null;
     return [
-      `/** ${commentText(`n samples of generator ${s.network}`)}; \`component\` draws the mixture latent from one component. */`,
-      "function sample(n: number, opts: { component?: number } = {}): Tensor {",
+      `/** ${commentText(`n samples of generator ${s.network}`)}; \`component\` draws the mixture latent from one component, \`rng\` replaces the sampling stream. */`,
+      "function sample(n: number, opts: { component?: number; rng?: rt.Rng } = {}): Tensor {",
       "const component = opts.component;",
       K === null
         ? `if (component !== undefined) throw new rt.GancRuntimeError(${str(`${ir.model.name} has no Gaussian-mixture latent to draw per component`)});`
         : `if (component !== undefined && !(Number.isInteger(component) && component >= 0 && component < ${K})) throw new rt.GancRuntimeError(\`component \${component} is out of range 0..${K - 1}\`);`,
       "return tf.tidy(() => {",
-      `const lat = drawLatents(n, ${lit(need)}, sampleRng, component);`,
+      `const lat = drawLatents(n, ${lit(need)}, opts.rng ?? sampleRng, component);`,
       ...g.lines,
       `return ${g.result};`,
       "});",

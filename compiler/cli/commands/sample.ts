@@ -1,5 +1,7 @@
-// `ganc sample RUNDIR -n N [-o FILE] [--component k] [--csv] [--backend b]`: draw from a trained generator (latest
-// checkpoint). Images -> a PNG grid, 2-D data -> a scatter PNG over the real data, --csv -> one row per sample.
+// `ganc sample RUNDIR -n N [-o FILE] [--seed N] [--component k] [--csv] [--backend b]`: draw from a trained
+// generator (latest checkpoint). Images -> a PNG grid, 2-D data -> a scatter PNG over the real data, --csv -> one row
+// per sample. The latents come from --seed's stream, or without it from one derived from the run seed and the
+// checkpoint step (runtime/train/evaluate.ts sampleRng): the same command gives the same samples.
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
@@ -9,6 +11,8 @@ export interface SampleCliOptions {
   n: number;
   output?: string;
   component?: number;
+  /** seed of the sampling stream (default: derived from the run seed and the checkpoint step) */
+  seed?: number;
   csv?: boolean;
   backend: (typeof TFJS_BACKENDS)[number];
 }
@@ -21,7 +25,7 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: { out: 
   }
   try {
     const { loadRun } = await import("../../../runtime/train/rundir.ts");
-    const { sampleLayout } = await import("../../../runtime/train/evaluate.ts");
+    const { sampleLayout, sampleRng } = await import("../../../runtime/train/evaluate.ts");
     const { imageGrid, scatterPng, writePng } = await import("../../../runtime/report/png.ts");
     const { writeFileAtomic } = await import("../../../runtime/report/atomic.ts");
     const { GancRuntimeError } = await import("../../../runtime/errors.ts");
@@ -35,7 +39,8 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: { out: 
           : `--component ${o.component} is out of range: the mixture has components 0..${K - 1}`,
         { code: "usage" },
       );
-    const t = program.sample(o.n, o.component === undefined ? undefined : { component: o.component });
+    const rng = sampleRng(run.seed, run.step, o.seed);
+    const t = program.sample(o.n, o.component === undefined ? { rng } : { component: o.component, rng });
     const data = Float32Array.from(await t.data());
     t.dispose();
     const { d, image } = sampleLayout(program);
@@ -50,7 +55,7 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: { out: 
       } else io.out(text);
       return 0;
     }
-    const out = o.output ?? join(runDir, "samples", `sample-step-${run.step}${o.component !== undefined ? `-k${o.component}` : ""}.png`);
+    const out = o.output ?? join(runDir, "samples", `sample-step-${run.step}${o.component !== undefined ? `-k${o.component}` : ""}${o.seed !== undefined ? `-seed${o.seed}` : ""}.png`);
     let png: Buffer;
     if (image) {
       const [h, w, c] = image;
@@ -81,7 +86,8 @@ export function registerSample(program: Command): void {
     .argument("<rundir>", "run directory written by ganc train")
     .requiredOption("-n, --n <count>", "number of samples", parsePositiveInt)
     .option("-o, --output <file>", "output file (default RUNDIR/samples/sample-step-<n>.png; CSV: stdout)")
-    .option("--component <k>", "draw from one mixture component only", parsePositiveInt)
+    .option("--seed <n>", "seed of the sampling stream (default: derived from the run's seed and checkpoint step)", parsePositiveInt)
+    .option("--component <k>", "draw from one component of the GaussianMixture latent only (0..K-1)", parsePositiveInt)
     .option("--csv", "write CSV instead of a PNG")
     .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
