@@ -4,6 +4,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
 import { TFJS_BACKENDS, parsePositiveInt } from "./train.ts";
+import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
 
 export interface SampleCliOptions {
   n: number;
@@ -13,13 +14,12 @@ export interface SampleCliOptions {
   backend: (typeof TFJS_BACKENDS)[number];
 }
 
-export async function runSample(runDir: string, o: SampleCliOptions, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
-  const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
+export async function runSample(runDir: string, o: SampleCliOptions, io: Io): Promise<number> {
   if (!(o.n >= 1)) {
     io.err("error: -n must be at least 1\n");
     return 2;
   }
-  try {
+  return runUserCommand(io, async () => {
     const { loadRun } = await import("../../../runtime/train/rundir.ts");
     const { sampleLayout } = await import("../../../runtime/train/evaluate.ts");
     const { imageGrid, scatterPng, writePng } = await import("../../../runtime/report/png.ts");
@@ -68,23 +68,17 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: { out: 
     writePng(out, png);
     io.out(`${out}\n`);
     return 0;
-  } catch (e) {
-    io.err(formatError(e));
-    return isUserError(e) ? 1 : 70;
-  }
+  }, () => ({ runDir }));
 }
 
 export function registerSample(program: Command): void {
-  program
-    .command("sample")
-    .description("draw samples from a trained run (PNG grid / scatter, or CSV)")
-    .argument("<rundir>", "run directory written by ganc train")
+  runDirCommand(program, "sample", "draw samples from a trained run (PNG grid / scatter, or CSV)")
     .requiredOption("-n, --n <count>", "number of samples", parsePositiveInt)
     .option("-o, --output <file>", "output file (default RUNDIR/samples/sample-step-<n>.png; CSV: stdout)")
     .option("--component <k>", "draw from one mixture component only", parsePositiveInt)
     .option("--csv", "write CSV instead of a PNG")
     .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
-      process.exitCode = await runSample(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      process.exitCode = await runSample(runDir, o, stdio);
     });
 }
