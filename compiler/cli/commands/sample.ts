@@ -2,6 +2,7 @@
 // checkpoint). Images -> a PNG grid, 2-D data -> a scatter PNG over the real data, --csv -> one row per sample.
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TFJS_BACKENDS, parsePositiveInt } from "./train.ts";
 import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
@@ -25,7 +26,17 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: Io): Pr
     const { imageGrid, scatterPng, writePng } = await import("../../../runtime/report/png.ts");
     const { writeFileAtomic } = await import("../../../runtime/report/atomic.ts");
     const { GancRuntimeError } = await import("../../../runtime/errors.ts");
-    const run = await loadRun(runDir, { backend: o.backend });
+    // the count is judged before the run is loaded: -n 1e12 is refused at once, naming the limit (E0615)
+    let module: import("../../../runtime/program.ts").ProgramModule | undefined;
+    if (existsSync(join(runDir, "trainer.ts"))) {
+      const { importTrainer } = await import("../../../runtime/train/rundir.ts");
+      const { sampleCountProblem } = await import("../../../runtime/limits.ts");
+      module = await importTrainer(join(runDir, "trainer.ts"));
+      const d = module.meta.sampleSpace.shape.reduce((a, b) => a * b, 1);
+      const p = sampleCountProblem(o.n, d, `ganc sample -n ${o.n}${o.csv ? " --csv" : ""}`, { csv: o.csv });
+      if (p) throw new GancRuntimeError(p.message, { code: "sample-limit", hint: p.hint });
+    }
+    const run = await loadRun(runDir, { backend: o.backend, module });
     const { program } = run;
     const K = program.meta.components;
     if (o.component !== undefined && (K === null || o.component >= K))
