@@ -5,7 +5,7 @@ import type { IToken, TokenType } from "chevrotain";
 import { EmbeddedActionsParser, EOF } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import type * as A from "./ast.ts";
-import type { Position, Span } from "../compiler/diagnostics/diagnostic.ts";
+import type { DiagnosticCode, Position, Span } from "../compiler/diagnostics/diagnostic.ts";
 import { ganErrorMessages } from "./messages.ts";
 
 const K = T.KW;
@@ -26,7 +26,7 @@ export class GanParser extends EmbeddedActionsParser {
   private lastLine = 1;
   private lastColumn = 1;
   /** Syntax errors found while building the AST (not chevrotain's), e.g. a positional argument after named ones. */
-  extraErrors: { code: string; message: string; span: Span; hints: string[] }[] = [];
+  extraErrors: { code: DiagnosticCode; message: string; span: Span; hints: string[] }[] = [];
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: ganErrorMessages });

@@ -6,6 +6,7 @@ import type { IREvaluate, IRGraph, IRMetric, IRTrain, IRUpdate, IRUpdateGroup, I
 import type { Checker } from "./checker.ts";
 import { fmtNum } from "./checker.ts";
 import { GraphBuilder, describe, suggest, type Val } from "./values.ts";
+import { sampleCountProblem } from "../../runtime/limits.ts";
 
 /** every store var a loss can influence: networks it calls (with their callees and weights), weights, priors */
 function lossVars(ck: Checker, loss: string): Set<string> {
@@ -238,12 +239,34 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
     }
     const problem = metricProblem(ck, v.name, v.args);
     if (problem) ck.error("E0405", `${v.name}: ${problem}`, m.span);
+    const tooMany = sampleCountOf(ck, v.name, v.args);
+    if (tooMany) ck.error("E0615", tooMany.message, m.span, [tooMany.hint]);
     const labels = v.args.labels;
     if (typeof labels === "string" && ck.dataType(labels)?.tag !== "index")
       ck.error("E0405", `${v.name}: labels \`${labels}\` must be an Index[K] data binding`, m.span);
     ev.metrics.push(metric);
   }
   return ev;
+}
+
+/** A metric that draws more generator samples than fit in memory (runtime/limits.ts): E0615 now, not an
+ * allocation failure at the first evaluation. null: within the limit, or no generator to judge by. */
+function sampleCountOf(ck: Checker, name: string, args: Record<string, unknown>): { message: string; hint: string } | null {
+  const gen = ck.networkOrder.find((n) => n.role === "generator");
+  if (!gen) return null;
+  const d = gen.output.shape.reduce((a, b) => a * b, 1);
+  const int = (k: string) => (typeof args[k] === "number" && Number.isFinite(args[k]) ? (args[k] as number) : null);
+  let n: number | null = null;
+  let what = "";
+  if (name === "samples") {
+    const grid = int("grid");
+    const per = int("per_component");
+    const k = gen.inputs.map((i) => ck.latents.get(i.name)?.dist).find((x) => x?.kind === "gaussian_mixture");
+    if (int("n") !== null) [n, what] = [int("n"), `samples(n=${int("n")})`];
+    else if (grid !== null) [n, what] = [grid * grid, `samples(grid=${grid})`];
+    else if (per !== null && k?.kind === "gaussian_mixture") [n, what] = [per * k.components, `samples(per_component=${per}) with ${k.components} components`];
+  } else if (int("samples") !== null) [n, what] = [int("samples"), `${name}(samples=${int("samples")})`];
+  return n === null ? null : sampleCountProblem(n, d, what);
 }
 
 /**

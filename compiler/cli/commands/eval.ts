@@ -6,14 +6,15 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { TFJS_BACKENDS } from "./train.ts";
+import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
 
 export async function runEval(
   runDir: string,
   o: { json?: boolean; backend: (typeof TFJS_BACKENDS)[number] },
-  io: { out: (s: string) => void; err: (s: string) => void },
+  io: Io,
 ): Promise<number> {
-  const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
-  try {
+  return runUserCommand(io, async () => {
+    const { metricsTable } = await import("../../../runtime/train/format.ts");
     const { loadRun } = await import("../../../runtime/train/rundir.ts");
     const { evaluateProgram } = await import("../../../runtime/train/evaluate.ts");
     const run = await loadRun(runDir, { backend: o.backend });
@@ -28,20 +29,14 @@ export async function runEval(
     if (o.json) io.out(JSON.stringify(r, null, 2) + "\n");
     else io.out(metricsTable(r.metrics, `${run.program.meta.model}: evaluation at step ${run.step}`));
     return 0;
-  } catch (e) {
-    io.err(formatError(e));
-    return isUserError(e) ? 1 : 70;
-  }
+  }, () => ({ runDir }));
 }
 
 export function registerEval(program: Command): void {
-  program
-    .command("eval")
-    .description("run the spec's evaluate metrics on a trained run (latest checkpoint); files go to RUNDIR/eval/step-N/")
-    .argument("<rundir>", "run directory written by ganc train")
+  runDirCommand(program, "eval", "run the spec's evaluate metrics on a trained run (latest checkpoint); files go to RUNDIR/eval/step-N/")
     .option("--json", "print JSON instead of a table")
     .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
-      process.exitCode = await runEval(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      process.exitCode = await runEval(runDir, o, stdio);
     });
 }

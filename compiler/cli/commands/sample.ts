@@ -4,8 +4,10 @@
 // checkpoint step (runtime/train/evaluate.ts sampleRng): the same command gives the same samples.
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TFJS_BACKENDS, parsePositiveInt } from "./train.ts";
+import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
 
 export interface SampleCliOptions {
   n: number;
@@ -17,19 +19,28 @@ export interface SampleCliOptions {
   backend: (typeof TFJS_BACKENDS)[number];
 }
 
-export async function runSample(runDir: string, o: SampleCliOptions, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
-  const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
+export async function runSample(runDir: string, o: SampleCliOptions, io: Io): Promise<number> {
   if (!(o.n >= 1)) {
     io.err("error: -n must be at least 1\n");
     return 2;
   }
-  try {
+  return runUserCommand(io, async () => {
     const { loadRun } = await import("../../../runtime/train/rundir.ts");
     const { sampleLayout, sampleRng } = await import("../../../runtime/train/evaluate.ts");
     const { imageGrid, scatterPng, writePng } = await import("../../../runtime/report/png.ts");
     const { writeFileAtomic } = await import("../../../runtime/report/atomic.ts");
     const { GancRuntimeError } = await import("../../../runtime/errors.ts");
-    const run = await loadRun(runDir, { backend: o.backend });
+    // the count is judged before the run is loaded: -n 1e12 is refused at once, naming the limit (E0615)
+    let module: import("../../../runtime/program.ts").ProgramModule | undefined;
+    if (existsSync(join(runDir, "trainer.ts"))) {
+      const { importTrainer } = await import("../../../runtime/train/rundir.ts");
+      const { sampleCountProblem } = await import("../../../runtime/limits.ts");
+      module = await importTrainer(join(runDir, "trainer.ts"));
+      const d = module.meta.sampleSpace.shape.reduce((a, b) => a * b, 1);
+      const p = sampleCountProblem(o.n, d, `ganc sample -n ${o.n}${o.csv ? " --csv" : ""}`, { csv: o.csv });
+      if (p) throw new GancRuntimeError(p.message, { code: "sample-limit", hint: p.hint });
+    }
+    const run = await loadRun(runDir, { backend: o.backend, module });
     const { program } = run;
     const K = program.meta.components;
     if (o.component !== undefined && (K === null || o.component >= K))
@@ -73,17 +84,11 @@ export async function runSample(runDir: string, o: SampleCliOptions, io: { out: 
     writePng(out, png);
     io.out(`${out}\n`);
     return 0;
-  } catch (e) {
-    io.err(formatError(e));
-    return isUserError(e) ? 1 : 70;
-  }
+  }, () => ({ runDir }));
 }
 
 export function registerSample(program: Command): void {
-  program
-    .command("sample")
-    .description("draw samples from a trained run (PNG grid / scatter, or CSV)")
-    .argument("<rundir>", "run directory written by ganc train")
+  runDirCommand(program, "sample", "draw samples from a trained run (PNG grid / scatter, or CSV)")
     .requiredOption("-n, --n <count>", "number of samples", parsePositiveInt)
     .option("-o, --output <file>", "output file (default RUNDIR/samples/sample-step-<n>.png; CSV: stdout)")
     .option("--seed <n>", "seed of the sampling stream (default: derived from the run's seed and checkpoint step)", parsePositiveInt)
@@ -91,6 +96,6 @@ export function registerSample(program: Command): void {
     .option("--csv", "write CSV instead of a PNG")
     .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
-      process.exitCode = await runSample(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      process.exitCode = await runSample(runDir, o, stdio);
     });
 }
