@@ -192,6 +192,19 @@ export const semanticCodes = [
     example: "weights W: Real[2, 2] init [[1, 0], [0]]",
     fix: "A list used as a tensor holds compile-time numbers and is rectangular (every row the same length).",
   },
+  // ---------- layer wrappers and blocks (E035x) ----------
+  {
+    code: "E0350",
+    title: "spectral_norm of a layer without a weight kernel",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(relu()) |> dense(1)",
+    fix: "spectral_norm wraps one dense, conv2d or conv2d_transpose layer (it divides that layer's kernel by its largest singular value). Apply activations, batchnorm, pooling and reshapes outside it; wrap each dense of an mlp on its own.",
+  },
+  {
+    code: "E0351",
+    title: "spectral_norm applied twice",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(spectral_norm(dense(16))) |> dense(1)",
+    fix: "A spectrally normalized kernel already has spectral norm ~1: wrap the layer once (`iters=` sets the power iterations per application).",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
