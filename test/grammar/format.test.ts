@@ -8,6 +8,7 @@ const root = join(import.meta.dirname, "..", "..");
 const files = [
   ...readdirSync(join(root, "specs")).filter((f) => f.endsWith(".gan")).map((f) => `specs/${f}`),
   ...readdirSync(join(root, "test/specs")).filter((f) => f.endsWith(".gan")).map((f) => `test/specs/${f}`),
+  "examples/specs/sngan_hinge_fashion.gan", // spectral_norm(...) wrappers
 ];
 
 export function stripSpans(x: unknown): unknown {
