@@ -109,3 +109,48 @@ describe("spectral_norm: gradient", () => {
     expect(Array.from(out)).toEqual([1, -2, 3]);
   });
 });
+
+describe("spectral_norm in a compiled trainer (tfjs reference)", () => {
+  it("training steps move the power-iteration vectors, sampling reads them unchanged; they are state, not parameters", async () => {
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { join, resolve } = await import("node:path");
+    const { compileFile } = await import("../../compiler/pipeline.ts");
+    const root = resolve(import.meta.dirname, "../..");
+    const out = join(root, "test/step/.out");
+    mkdirSync(out, { recursive: true });
+    const spec = join(out, "sn_ring.gan");
+    writeFileSync(spec, [
+      'model sn_ring "spectral_norm in G and D"',
+      "data x: Real[2] = ring(n=512)",
+      "latent z ~ Normal(0, 1, dim=4)",
+      "generator G(z: Real[4]) -> Real[2] = z |> spectral_norm(dense(16), iters=2) |> relu() |> dense(2)",
+      "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(dense(16)) |> relu() |> spectral_norm(dense(1))",
+      "loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))",
+      "loss g_loss = E[z] -log_sigmoid(D(G(z)))",
+      "update d_step: D maximizes d_loss with adam(lr=0.001)",
+      "update g_step: G minimizes g_loss with adam(lr=0.001)",
+      "train { batch 16; steps 3 }",
+      "",
+    ].join("\n"));
+    const r = await compileFile(spec, {});
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(r.ts).toContain("spectralNorm: 2");
+    const file = join(out, "sn_ring.ts");
+    writeFileSync(file, r.ts!);
+    const mod = (await import(/* @vite-ignore */ file)) as rt.ProgramModule;
+    const prog = await mod.createProgram({ rng: rt.createRng(0), baseDir: out, backend: "cpu" });
+    const names = ["G/dense_0/sn_u", "D/dense_0/sn_u", "D/dense_1/sn_u"];
+    expect(prog.store.stateNames().filter((n) => n.endsWith("/sn_u")).sort()).toEqual([...names].sort());
+    expect(prog.store.names().some((n) => n.endsWith("/sn_u"))).toBe(false);
+    const read = () => names.map((n) => Array.from(prog.store.get(n).dataSync()));
+    const before = read();
+    const x = prog.sample(8);
+    x.dispose();
+    expect(read()).toEqual(before);
+    await prog.trainStep(0);
+    const after = read();
+    expect(relErr(after[0]!, before[0]!)).toBeGreaterThan(1e-4); // G's moved (G update, and D's update through G(z))
+    expect(relErr(after[1]!, before[1]!)).toBeGreaterThan(1e-4);
+    for (const u of after) expect(Math.hypot(...u)).toBeCloseTo(1, 5);
+  });
+});
