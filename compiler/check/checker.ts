@@ -1128,21 +1128,16 @@ export class Checker {
     return (n === "int" || n === "real") && b.type.dims.length === 0 ? n : null;
   }
 
-  /** Check a block declaration on its own: argument names once, compile-time args before the types that use them,
-   * at least one tensor input. The body is checked at each use, with the arguments bound. */
+  /** Check a block declaration on its own: argument names once, at least one tensor input. The body is checked at each use, with the arguments bound. */
   checkBlockDecl(n: A.NetworkDecl): void {
     const seen = new Map<string, Span>();
-    const locals = new Map<string, Val>();
     let tensors = 0;
     for (const b of n.params) {
       const prev = seen.get(b.name.name);
       if (prev) this.error("E0202", `argument \`${b.name.name}\` is declared twice`, b.name.span, [], [{ span: prev, message: "first declared here" }]);
       seen.set(b.name.name, b.name.span);
-      const sc = Checker.blockScalar(b);
-      if (sc) locals.set(b.name.name, { k: "num", v: 1, isInt: sc === "int" });
-      else tensors++;
+      if (!Checker.blockScalar(b)) tensors++;
     }
-    void locals;
     if (tensors === 0)
       this.error("E0353", `block \`${n.name.name}\` has no tensor input`, n.name.span, [
         "declare the input it transforms, e.g. `block res(x: Real[64], w: int) -> Real[64] = ...`",
