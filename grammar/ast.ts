@@ -193,7 +193,8 @@ export interface LetDecl extends Node {
   name: Ident;
   value: Expr;
 }
-export type Role = "generator" | "discriminator" | "head" | "network";
+/** `block`: a parametric block, expanded with its own layers at each use inside a network body */
+export type Role = "generator" | "discriminator" | "head" | "network" | "block";
 export interface NetworkDecl extends Node {
   kind: "Network";
   role: Role;

@@ -226,7 +226,12 @@ export class GanParser extends EmbeddedActionsParser {
   binding = this.RULE("binding", (): A.Binding => {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
-    const type = this.SUBRULE(this.typeExpr);
+    // `w: int` / `w: real`: a block's compile-time argument (the checker refuses them elsewhere)
+    const type = this.OR([
+      { ALT: () => this.scalarType(this.CONSUME(K.int)) },
+      { ALT: () => this.scalarType(this.CONSUME(K.real)) },
+      { ALT: () => this.SUBRULE(this.typeExpr) },
+    ]);
     return this.ACTION(() => ({ name: this.ident(name), type: type ?? this.errType(), span: this.spanFrom(name) }));
   });
 
@@ -279,6 +284,7 @@ export class GanParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(K.discriminator) },
       { ALT: () => this.CONSUME(K.head) },
       { ALT: () => this.CONSUME(K.network) },
+      { ALT: () => this.CONSUME(K.block) },
     ]);
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
@@ -447,6 +453,9 @@ export class GanParser extends EmbeddedActionsParser {
     });
     return this.ACTION(() => ({ kind: "Type" as const, name: this.ident(name), dims, span: this.spanFrom(name) }));
   });
+  private scalarType(tok: IToken): A.TypeExpr {
+    return this.ACTION(() => ({ kind: "Type" as const, name: this.ident(tok), dims: [], span: this.spanFrom(tok) }));
+  }
   private errType(): A.TypeExpr {
     const e = this.errExpr();
     return { kind: "Type", name: { kind: "Ident", name: "", span: e.span }, dims: [], span: e.span };

@@ -38,8 +38,9 @@ export interface ParamStore {
   get(name: string): tf.Variable;
   has(name: string): boolean;
   names(): string[];
-  /** non-trainable state saved in checkpoints (batchnorm moving statistics) */
-  createState(name: string, shape: number[], value: number): tf.Variable;
+  /** non-trainable state saved in checkpoints (batchnorm moving statistics, spectral_norm's power-iteration vector) */
+  /** a constant fill, or an InitSpec drawn from the store's rng (spectral_norm's u) */
+  createState(name: string, shape: number[], value: number | InitSpec): tf.Variable;
   stateNames(): string[];
 }
 

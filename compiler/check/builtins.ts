@@ -5,7 +5,7 @@ import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IRDist, IRInit, Json, OpName, TensorType } from "../ir/ir.ts";
 import type { Checker, Cx } from "./checker.ts";
 import { constJson, fmtNum } from "./checker.ts";
-import { applyLayer } from "./layers.ts";
+import { applyLayer, checkSpectralNorm } from "./layers.ts";
 import { instantiate, newBindings, parsePattern, showType, unify, type Bindings } from "./patterns.ts";
 import { isBuiltin, type SigParam, type Signature, type SignatureEntry } from "./signatures.ts";
 import { ERR, broadcastShapes, describe, sameShape, type BoundArg, type Val } from "./values.ts";
@@ -144,7 +144,7 @@ function toInit(ck: Checker, v: Val, span: Span, cx: Cx): IRInit | null {
 export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Map<string, BoundArg>, cx: Cx, span: Span): Val {
   const A = (n: string) => get(bound, sig, n);
   const S = (n: string) => bound.get(n)?.span ?? span;
-  if (sig.returns === "layer") return { k: "fn", entry, sig, args: bound, span };
+  if (sig.returns === "layer") return entry.name === "spectral_norm" ? checkSpectralNorm(ck, entry, sig, bound, cx, span) : { k: "fn", entry, sig, args: bound, span };
   if (sig.returns === "init" && entry.name === "eye") return { k: "init", init: { kind: "eye" } };
   switch (entry.category) {
     case "distribution":

@@ -3,6 +3,8 @@
 // dense + activation pairs. Conv/pool arithmetic follows TensorFlow's "same"/"valid" rules (runtime/layers).
 import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IRLayer, Json, OpName, TensorType } from "../ir/ir.ts";
+import type { Signature, SignatureEntry } from "./signatures.ts";
+import type { BoundArg } from "./values.ts";
 import type { Checker, Cx } from "./checker.ts";
 import { applyFn } from "./builtins.ts";
 import { showShape, showType } from "./patterns.ts";
@@ -42,6 +44,31 @@ export function convOut(h: number, k: number, stride: number, padding: string, t
   return padding === "same" ? Math.ceil(h / stride) : Math.floor((h - k) / stride) + 1;
 }
 
+/** the layers spectral_norm can wrap: those with one weight kernel */
+const KERNEL_LAYERS = new Set(["dense", "conv2d", "conv2d_transpose"]);
+
+/** `spectral_norm(layer, iters)`: the wrapped value must be one dense / conv layer (E0350), not normalized already
+ * (E0351). A bare layer name (`spectral_norm(flatten)`) is called with no arguments first. */
+export function checkSpectralNorm(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Map<string, BoundArg>, cx: Cx, span: Span): Val {
+  const b = bound.get("layer")!;
+  let inner = b.val;
+  if (inner.k === "entry") inner = ck.callEntry(inner.entry, [], cx, b.span, b.span);
+  if (inner.k !== "fn") return ERR;
+  const k = inner.entry.name;
+  if (k === "spectral_norm")
+    return ck.error("E0351", "this layer is already spectrally normalized", b.span, ["wrap the layer once: `spectral_norm(dense(128))` (iters= sets the power iterations)"]);
+  if (!KERNEL_LAYERS.has(k)) {
+    const hint =
+      inner.entry.category === "activation"
+        ? `\`${k}\` has no weights; apply it after the wrapped layer: \`spectral_norm(dense(128)) |> ${k}()\``
+        : k === "mlp"
+          ? "wrap each dense layer of the stack: `spectral_norm(dense(128)) |> relu() |> spectral_norm(dense(128)) |> relu()`"
+          : `\`${k}\` has no weight kernel; spectral normalization applies to dense, conv2d and conv2d_transpose`;
+    return ck.error("E0350", `spectral_norm wraps a dense, conv2d or conv2d_transpose layer, not \`${k}\``, b.span, [hint]);
+  }
+  return { k: "fn", entry, sig, args: new Map([...bound, ["layer", { val: inner, span: b.span }]]), span };
+}
+
 export function applyLayer(ck: Checker, f: Val & { k: "fn" }, input: Val, cx: Cx, span: Span, inSpan: Span): Val {
   const kind = f.entry.name;
   if (cx.mode !== "network" || !cx.g || !cx.net)
@@ -55,6 +82,16 @@ export function applyLayer(ck: Checker, f: Val & { k: "fn" }, input: Val, cx: Cx
   const batched = x.type.batched;
   const real = (shape: number[]): TensorType => ({ elem: "real", shape, batched });
   switch (kind) {
+    case "spectral_norm": {
+      // the wrapped layer as usual, then its kernel is marked: the back ends divide it by its spectral norm
+      const inner = f.args.get("layer")!.val as Val & { k: "fn" };
+      const before = cx.net.layers.length;
+      const y = applyLayer(ck, inner, input, cx, span, inSpan);
+      const layer = cx.net.layers[before];
+      if (y.k === "error" || !layer) return y;
+      layer.attrs.spectralNorm = argNum(f, "iters") ?? 1;
+      return y;
+    }
     case "dense": {
       if (s.length !== 1)
         return ck.error("E0305", `dense needs a vector input Real[n], got ${showType(x.type)}`, inSpan, [

@@ -257,6 +257,12 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     signatures: [{ params: [P("rate", "real", { min: 0, max: 0.999999 })], returns: "layer" }],
   },
   {
+    name: "spectral_norm",
+    category: "layer",
+    doc: "spectral normalization (Miyato et al. 2018) of one dense / conv2d / conv2d_transpose layer: its kernel as a [out, rest] matrix divided by its largest singular value, estimated by `iters` power iterations per training-mode application from a persistent vector (state `<layer>/sn_u`, checkpointed, not trained); evaluation and sampling read the stored vector",
+    signatures: [{ params: [P("layer", "fn"), P("iters", "int", { default: 1, min: 1, max: 100 })], returns: "layer" }],
+  },
+  {
     name: "mlp",
     category: "layer",
     doc: "a stack of dense layers, each followed by `act`",

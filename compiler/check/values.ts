@@ -13,7 +13,7 @@ import type {
 } from "../ir/ir.ts";
 import type { Signature, SignatureEntry } from "./signatures.ts";
 
-export type RefKind = "data" | "latent" | "weights" | "network" | "loss";
+export type RefKind = "data" | "latent" | "weights" | "network" | "block" | "loss";
 
 export interface BoundArg {
   val: Val;

@@ -358,18 +358,19 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const n = (k: string, d: number) => (typeof a[k] === "number" ? (a[k] as number) : d);
     const last = (s: number[]) => s[s.length - 1] ?? 1;
     const pad = str(a["padding"] === "valid" ? "valid" : "same");
+    const sn = typeof a["spectralNorm"] === "number" && a["spectralNorm"] > 0 ? `spectralNorm: ${num(a["spectralNorm"] as number)}` : "";
     switch (l.kind) {
       case "dense":
-        return `rt.layers.dense(store, ${str(l.id)}, ${n("inUnits", last(l.inShape))}, ${n("units", last(l.outShape))})`;
+        return `rt.layers.dense(store, ${str(l.id)}, ${n("inUnits", last(l.inShape))}, ${n("units", last(l.outShape))}${sn ? `, { ${sn} }` : ""})`;
       case "conv2d":
         return (
           `rt.layers.conv2d(store, ${str(l.id)}, { inChannels: ${n("inChannels", last(l.inShape))}, filters: ${n("filters", last(l.outShape))}, ` +
-          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad} })`
+          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}${sn ? `, ${sn}` : ""} })`
         );
       case "conv2d_transpose":
         return (
           `rt.layers.conv2dTranspose(store, ${str(l.id)}, { inChannels: ${n("inChannels", last(l.inShape))}, filters: ${n("filters", last(l.outShape))}, ` +
-          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}, inH: ${n("inH", l.inShape[0] ?? 1)}, inW: ${n("inW", l.inShape[1] ?? 1)} })`
+          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}, inH: ${n("inH", l.inShape[0] ?? 1)}, inW: ${n("inW", l.inShape[1] ?? 1)}${sn ? `, ${sn}` : ""} })`
         );
       case "batchnorm":
         return `rt.layers.batchnorm(store, ${str(l.id)}, { channels: ${n("channels", last(l.inShape))} })`;

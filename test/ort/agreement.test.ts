@@ -67,6 +67,11 @@ export const AGREEMENT_CASES: Case[] = [
   },
   { spec: join(REPO, "examples/specs/wgan_gp_ring.gan"), overrides: {}, steps: 5 },
   { spec: join(REPO, "examples/specs/hinge_ring.gan"), overrides: {}, steps: 3 },
+  // spectral_norm (issue 21): D's conv and dense kernels divided by their spectral norms, the power-iteration
+  // vectors (state D/*/sn_u) compared like moving statistics; batch 4 (a tfjs conv step on wasm is slow)
+  { spec: join(REPO, "examples/specs/sngan_hinge_fashion.gan"), overrides: { batch_size: 4 }, steps: 5, image: true },
+  // parametric blocks (issue 21): five uses of one residual block, each with its own parameters
+  { spec: join(REPO, "examples/specs/resnet_blocks_ring.gan"), overrides: {}, steps: 5 },
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),

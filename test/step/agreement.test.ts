@@ -239,6 +239,11 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["specs/mixture_gan.gan", { mu: "half", dataset: "grid" }, 5],
     ["examples/specs/wgan_gp_ring.gan", { n_critic: "2" }, 5],
     ["examples/specs/hinge_ring.gan", {}, 3],
+    // spectral_norm on D's convs and dense (issue 21): the power-iteration vectors are state outputs compared with
+    // what the trainer's layers assigned; batch 2 (the float64 interpreter's convs)
+    ["examples/specs/sngan_hinge_fashion.gan", { batch_size: "2" }, 2],
+    // parametric blocks (issue 21): one residual block used five times, each use its own layers
+    ["examples/specs/resnet_blocks_ring.gan", {}, 5],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so

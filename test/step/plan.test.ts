@@ -20,6 +20,10 @@ const variants: [string, Record<string, string>][] = [
   ["specs/vanilla_gan.gan", { dataset: "fashion" }],
   ["examples/specs/wgan_gp_ring.gan", {}],
   ["examples/specs/hinge_ring.gan", {}],
+  // spectral_norm: the power iteration on stop_gradient of each kernel, the sn_u state inputs and update outputs
+  ["examples/specs/sngan_hinge_fashion.gan", {}],
+  // a block's uses: each its own layers, G/res_0/dense_0 ...
+  ["examples/specs/resnet_blocks_ring.gan", {}],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>

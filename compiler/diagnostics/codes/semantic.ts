@@ -192,6 +192,43 @@ export const semanticCodes = [
     example: "weights W: Real[2, 2] init [[1, 0], [0]]",
     fix: "A list used as a tensor holds compile-time numbers and is rectangular (every row the same length).",
   },
+  // ---------- layer wrappers and blocks (E035x) ----------
+  {
+    code: "E0350",
+    title: "spectral_norm of a layer without a weight kernel",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(relu()) |> dense(1)",
+    fix: "spectral_norm wraps one dense, conv2d or conv2d_transpose layer (it divides that layer's kernel by its largest singular value). Apply activations, batchnorm, pooling and reshapes outside it; wrap each dense of an mlp on its own.",
+  },
+  {
+    code: "E0351",
+    title: "spectral_norm applied twice",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(spectral_norm(dense(16))) |> dense(1)",
+    fix: "A spectrally normalized kernel already has spectral norm ~1: wrap the layer once (`iters=` sets the power iterations per application).",
+  },
+  {
+    code: "E0352",
+    title: "block used with the wrong arguments",
+    example: "block res(x: Real[16], w: int) -> Real[16] = x + (x |> dense(w) |> relu() |> dense(16))\ndiscriminator D(x: Real[16]) -> Logit = res(x) |> dense(1)   // w missing",
+    fix: "Pass every argument of the block, in its declared order (the related span shows the declaration).",
+  },
+  {
+    code: "E0353",
+    title: "block argument of the wrong type",
+    example: "block res(x: Real[16], w: int) -> Real[16] = x + (x |> dense(w) |> relu() |> dense(16))\ndiscriminator D(x: Real[16]) -> Logit = res(x, 0.5) |> dense(1)   // w is an int",
+    fix: "`int` / `real` arguments are compile-time values (literals, params); tensor arguments must have exactly the declared type; a block needs at least one tensor input.",
+  },
+  {
+    code: "E0354",
+    title: "block used outside a network body",
+    example: "loss l = E[x] mean(res(x, 8))",
+    fix: "A block is expanded into the network that uses it (its layers belong to that network): use it in a network body and call the network.",
+  },
+  {
+    code: "E0355",
+    title: "recursive block",
+    example: "block a(x: Real[4]) -> Real[4] = b(x)\nblock b(x: Real[4]) -> Real[4] = a(x)",
+    fix: "Blocks are expanded at each use, so a block cannot use itself, directly or through other blocks. Write the repetitions out.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
