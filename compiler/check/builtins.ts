@@ -671,8 +671,8 @@ function gradOp(ck: Checker, fv: Val, fs: Span, wv: Val, ws: Span, cx: Cx, span:
     if (!from.has(i) || !toF.has(i) || i === w.id) continue;
     const v = g.get(i);
     const refuse = (what: string, why: string, related: { span: Span; message: string }[] = []) =>
-      ck.error("E0343", `grad: ${what} is on the path from \`wrt\` to the expression: ${why}`, v.span ?? span, [
-        "keep grad's expression to networks of dense / conv layers and elementwise activations (relu, leaky_relu, tanh, sigmoid, softplus, elu) and arithmetic",
+      ck.error("E0343", `grad: ${what} is on the path from \`wrt\` to the expression: ${why}`, fs, [
+        "keep grad's expression to networks of dense / conv layers and elementwise activations (relu, leaky_relu, tanh, sigmoid, softplus) and arithmetic",
       ], related);
     if (v.op === "grad") return refuse("another grad", "gradients of gradients inside a loss are not supported (the update's gradient would be a third derivative)");
     if (v.op === "expect") return refuse("E[...]", "a batch mean couples the examples, so the result would not be a per-example gradient");
