@@ -20,6 +20,9 @@ const variants: [string, Record<string, string>][] = [
   ["specs/vanilla_gan.gan", { dataset: "fashion" }],
   ["examples/specs/wgan_gp_ring.gan", {}],
   ["examples/specs/hinge_ring.gan", {}],
+  // grad(f, wrt) (issue 21): the input gradient's backward nodes inside the forward graph
+  ["examples/specs/r1_ring.gan", {}],
+  ["examples/specs/dragan_ring.gan", {}],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>
