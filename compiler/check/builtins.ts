@@ -264,6 +264,14 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
     }
     case "responsibilities":
       return responsibilities(ck, A("z")!, S("z"), cx, span);
+    case "sqnorm": {
+      const x = ck.toTensor(A("x")!, cx, S("x"));
+      if (x.k !== "tensor") return ERR;
+      const sq = cx.g!.add("square", [x.id], {}, { elem: "real", shape: x.type.shape, batched: x.type.batched }, span) as TVal;
+      return cx.g!.add("sum", [sq.id], { axes: null }, { elem: "real", shape: [], batched: x.type.batched }, span);
+    }
+    case "grad":
+      return gradOp(ck, A("f")!, S("f"), A("wrt")!, S("wrt"), cx, span);
   }
   return ck.error("E0799", `internal error: no implementation for \`${entry.name}\``, span);
 }
@@ -597,4 +605,106 @@ export function dataColumns(source: string, args: Record<string, Json>): TensorT
     default:
       return null;
   }
+}
+
+// ---------- grad(f, wrt) (issue 21, item 3) ----------
+
+/** Loss primitives that act on each example alone and whose tfjs and step-IR forms are second-order safe. */
+const GRAD_SAFE_PRIMS = new Set(["log_sigmoid", "softplus", "bce", "hinge"]);
+
+/** Layers whose derivative cannot be differentiated again on one of the back ends, or that couple examples. */
+const GRAD_REFUSED_LAYERS: Record<string, string> = {
+  batchnorm: "its batch statistics couple the examples, so the gradient of one example's score is not per-example (and the tfjs reference would move the moving statistics twice)",
+  dropout: "its random mask would be drawn again by the tfjs reference's nested gradient, so the two back ends would differentiate different functions",
+  maxpool: "the tfjs reference has no second derivative of its pooling kernel (MaxPoolGrad), which the update's gradient of the penalty needs",
+  avgpool: "the tfjs reference has no second derivative of its pooling kernel (AvgPoolGrad), which the update's gradient of the penalty needs",
+};
+
+/**
+ * grad(f, wrt): the gradient of the batch sum of the per-example scalar f with respect to the per-example tensor
+ * wrt (a value of the same loss graph that f depends on: a data binding, a latent, a `let`, any expression, found by
+ * the graph's CSE), typed like wrt. Each example's row is d f_i / d wrt_i, since nothing on the path couples the
+ * examples (E[...], batch-statistics layers and whole-batch primitives are refused, E0343). IR: op `grad`
+ * args [f, wrt]. Every op on the path from wrt to f is differentiated twice by the update (the penalty's gradient
+ * with respect to the parameters), so ops without a second derivative on either back end are refused too.
+ */
+function gradOp(ck: Checker, fv: Val, fs: Span, wv: Val, ws: Span, cx: Cx, span: Span): Val {
+  if (cx.mode !== "loss")
+    return ck.error("E0345", `grad(...) is only allowed in losses (in ${cx.what})`, span, [
+      "write the penalty in a loss, e.g. loss d = ... + E[x] 5 * sqnorm(grad(D(x), x))",
+    ]);
+  if (wv.k === "ref" && wv.kind === "weights")
+    return ck.error("E0342", `grad with respect to weights \`${wv.name}\`: wrt must be a per-example input of the expression, not a parameter`, ws, [
+      "the update already differentiates its loss with respect to the parameters it names; grad(f, wrt) is for input gradients such as R1's grad(D(x), x)",
+    ]);
+  if (wv.k === "prior")
+    return ck.error("E0342", `grad with respect to the prior parameter \`${wv.latent}.${wv.member}\`: wrt must be a per-example input of the expression, not a parameter`, ws, [
+      "the update already differentiates its loss with respect to the parameters it names; grad(f, wrt) is for input gradients such as R1's grad(D(x), x)",
+    ]);
+  const f = ck.toTensor(fv, cx, fs);
+  const w = ck.toTensor(wv, cx, ws);
+  if (f.k !== "tensor" || w.k !== "tensor") return ERR;
+  const g = cx.g!;
+  if (!f.type.batched || f.type.shape.reduce((p, d) => p * d, 1) !== 1)
+    return ck.error("E0340", `grad differentiates a per-example scalar, but this is ${f.type.batched ? "" : "a whole-batch "}${showType(f.type)}`, fs, [
+      f.type.batched
+        ? "reduce it to one number per example first, e.g. grad(sum(G(z)), z) or grad(D(x), x)"
+        : "differentiate the per-example score, e.g. grad(D(x), x), and take E[...] of the result: a batch mean couples the examples",
+    ]);
+  if (!w.type.batched) {
+    const v = g.get(w.id);
+    const param = v.op === "weight" || v.op === "prior_param";
+    return ck.error("E0342", `grad with respect to ${param ? "a parameter" : `a whole-batch value (${showType(w.type)})`}: wrt must be a per-example input of the expression`, ws, [
+      "wrt is a data binding, a latent or a per-example value computed from them that f depends on, e.g. grad(D(x), x); the update differentiates the parameters itself",
+    ]);
+  }
+  // the values on a path from wrt to f
+  const from = new Set([w.id]);
+  for (let i = w.id + 1; i <= f.id; i++) if (g.get(i).args.some((a) => from.has(a))) from.add(i);
+  if (!from.has(f.id))
+    return ck.error("E0341", "grad: the expression does not depend on `wrt`", ws, [
+      "wrt must be an input of the expression as written: grad(D(x), x), or name a computed input with let (let xp = x + u, then grad(D(xp), xp)); a new expression here, like x + 0, is a different value",
+    ]);
+  const toF = new Set([f.id]);
+  for (let i = f.id; i >= w.id; i--) if (toF.has(i)) for (const a of g.get(i).args) toF.add(a);
+  for (let i = w.id; i <= f.id; i++) {
+    if (!from.has(i) || !toF.has(i) || i === w.id) continue;
+    const v = g.get(i);
+    const refuse = (what: string, why: string, related: { span: Span; message: string }[] = []) =>
+      ck.error("E0343", `grad: ${what} is on the path from \`wrt\` to the expression: ${why}`, fs, [
+        "keep grad's expression to networks of dense / conv layers and elementwise activations (relu, leaky_relu, tanh, sigmoid, softplus) and arithmetic",
+      ], related);
+    if (v.op === "grad") return refuse("another grad", "gradients of gradients inside a loss are not supported (the update's gradient would be a third derivative)");
+    if (v.op === "expect") return refuse("E[...]", "a batch mean couples the examples, so the result would not be a per-example gradient");
+    if (v.op === "responsibilities") return refuse("responsibilities(...)", "it has no second-order-safe form on the tfjs reference");
+    if (v.op === "prim" && (typeof v.attrs.plugin === "string" || !GRAD_SAFE_PRIMS.has(String(v.attrs.name))))
+      return refuse(`loss primitive \`${String(v.attrs.name)}\``, typeof v.attrs.plugin === "string"
+        ? "a plugin's tfjs implementation is not known to be twice differentiable"
+        : "it is not an elementwise, per-example function");
+    if (v.op === "fold_call") {
+      const bad = refusedLayer(ck, String(v.attrs.network), new Set());
+      if (bad) return refuse(`layer \`${bad.layer.kind}\` of network \`${bad.net}\``, GRAD_REFUSED_LAYERS[bad.layer.kind]!, [{ span: bad.layer.span, message: `\`${bad.layer.kind}\` used here` }]);
+    }
+  }
+  const t: TensorType = { elem: "real", shape: w.type.shape, batched: true };
+  if (w.type.tag === "image") t.tag = "image";
+  return g.add("grad", [f.id, w.id], {}, t, span);
+}
+
+/** The first layer of network `name` (or of a network it calls) that grad refuses. */
+function refusedLayer(ck: Checker, name: string, seen: Set<string>): { net: string; layer: { kind: string; span: Span } } | null {
+  if (seen.has(name)) return null;
+  seen.add(name);
+  const net = ck.network(name);
+  if (!net) return null;
+  for (const l of net.layers) {
+    if (!(l.kind in GRAD_REFUSED_LAYERS)) continue;
+    if (l.kind === "dropout" && !(Number(l.attrs.rate) > 0)) continue;
+    return { net: name, layer: l };
+  }
+  for (const c of net.calls) {
+    const r = refusedLayer(ck, c, seen);
+    if (r) return r;
+  }
+  return null;
 }

@@ -194,6 +194,18 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     doc: "concatenate per-example values along the last axis (scalars count as [1])",
     signatures: [{ params: [T("a", "Real[...a]"), T("b", "Real[...b]")], returns: "Real[...c]", batch: "keep", variadic: true }],
   },
+  {
+    name: "sqnorm",
+    category: "function",
+    doc: "squared Euclidean norm over every per-example axis: sum(square(x)), e.g. sqnorm(grad(D(x), x))",
+    signatures: [{ params: [T("x")], returns: "Real", batch: "keep" }],
+  },
+  {
+    name: "grad",
+    category: "function",
+    doc: "the gradient of a per-example scalar f with respect to a per-example tensor wrt it depends on, typed like wrt (R1: sqnorm(grad(D(x), x)))",
+    signatures: [{ params: [T("f", "Real[...f]"), T("wrt", "Real[...s]")], returns: "Real[...s]", batch: "keep" }],
+  },
   // ---------- latent helpers ----------
   {
     name: "each",

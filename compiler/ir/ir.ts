@@ -73,6 +73,11 @@ export interface IRValue {
  *   softmax, log_softmax (last axis), softplus, log_sigmoid
  * Priors:
  *   responsibilities {latent}  p(k | z) of GaussianMixture `latent`, args[0] = z [..., dim] -> [..., K] simplex
+ * Input gradients (issue 21):
+ *   grad         {}            args [f, wrt]: d (sum over the batch of f) / d wrt, typed like wrt (batched). f is a
+ *                              per-example scalar that depends on the earlier value wrt; each row is d f_i / d wrt_i.
+ *                              The values on the path from wrt to f are differentiated as a function of wrt (the
+ *                              rest of the graph held fixed).
  * Loss primitives (from the signature table, built-in or plugin):
  *   prim         {name, plugin: string | null, named: Record<string, Json>}   args = tensor args in signature order;
  *                a network-valued argument (gradient_penalty's critic) is passed as attrs.named.<param> = network name;
@@ -86,7 +91,7 @@ export type OpName =
   | "matmul" | "quadform" | "inv" | "eye"
   | "sum" | "mean" | "max" | "min" | "logsumexp" | "expect"
   | "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "softmax" | "log_softmax" | "softplus" | "log_sigmoid"
-  | "responsibilities" | "prim";
+  | "responsibilities" | "prim" | "grad";
 
 export interface IRGraph {
   values: IRValue[];

@@ -335,6 +335,12 @@ class Lowering {
         return this.responsibilities(String(attr.latent), a[0]!, v);
       case "prim":
         return this.prim(v, a, at, n);
+      case "grad": {
+        // grad(f, wrt): the compiler's own reverse pass over the nodes already built for f, here in the forward
+        // graph, so the update's grad differentiates these backward nodes again (every rule is differentiable)
+        const total = b.get(a[0]!).shape.length ? b.add("sum", [a[0]!], { axes: null, keepdims: false }) : a[0]!;
+        return grad(b, total, [a[1]!])[0]!;
+      }
       default:
         throw new LowerError(`op ${v.op} is not lowered to the step IR yet`, v.span);
     }

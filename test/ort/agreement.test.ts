@@ -72,6 +72,9 @@ export const AGREEMENT_CASES: Case[] = [
   { spec: join(REPO, "examples/specs/sngan_hinge_fashion.gan"), overrides: { batch_size: 4 }, steps: 5, image: true },
   // parametric blocks (issue 21): five uses of one residual block, each with its own parameters
   { spec: join(REPO, "examples/specs/resnet_blocks_ring.gan"), overrides: {}, steps: 5 },
+  // grad(f, wrt) (issue 21): R1 and DRAGAN penalties, the update differentiating the input gradient again
+  { spec: join(REPO, "examples/specs/r1_ring.gan"), overrides: {}, steps: 5 },
+  { spec: join(REPO, "examples/specs/dragan_ring.gan"), overrides: {}, steps: 5 },
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),

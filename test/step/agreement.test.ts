@@ -244,6 +244,11 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["examples/specs/sngan_hinge_fashion.gan", { batch_size: "2" }, 2],
     // parametric blocks (issue 21): one residual block used five times, each use its own layers
     ["examples/specs/resnet_blocks_ring.gan", {}, 5],
+    // grad(f, wrt) (issue 21): R1 on the reals, DRAGAN at perturbed reals (a `let`): second-order AD
+    ["examples/specs/r1_ring.gan", {}, 5],
+    // dragan_ring stops at 2: its gradients agree to 1e-5 at every step, but at step 2 Adam turns the round-off of
+    // D's output-bias gradient into a parameter difference of 1.2e-5 of its norm (the ORT test holds 5 steps to 1e-4)
+    ["examples/specs/dragan_ring.gan", {}, 2],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so

@@ -24,6 +24,9 @@ const variants: [string, Record<string, string>][] = [
   ["examples/specs/sngan_hinge_fashion.gan", {}],
   // a block's uses: each its own layers, G/res_0/dense_0 ...
   ["examples/specs/resnet_blocks_ring.gan", {}],
+  // grad(f, wrt) (issue 21): the input gradient's backward nodes inside the forward graph
+  ["examples/specs/r1_ring.gan", {}],
+  ["examples/specs/dragan_ring.gan", {}],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>

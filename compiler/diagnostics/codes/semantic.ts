@@ -229,6 +229,37 @@ export const semanticCodes = [
     example: "block a(x: Real[4]) -> Real[4] = b(x)\nblock b(x: Real[4]) -> Real[4] = a(x)",
     fix: "Blocks are expanded at each use, so a block cannot use itself, directly or through other blocks. Write the repetitions out.",
   },
+  // ---------- grad(f, wrt) (issue 21) ----------
+  {
+    code: "E0340",
+    title: "grad of a value that is not a per-example scalar",
+    example: "loss r1 = E[x] sqnorm(grad(G(z), z))   // G(z) is Real[2] per example",
+    fix: "grad differentiates one number per example: a critic's score D(x), or a reduction such as sum(G(z)). Take E[...] of the result, not of grad's argument.",
+  },
+  {
+    code: "E0341",
+    title: "grad with respect to a value the expression does not depend on",
+    example: "loss r1 = E[x, z] sqnorm(grad(D(x), z))   // D(x) does not read z",
+    fix: "wrt must be an input of the expression as written: grad(D(x), x). Name a computed input with `let` (let xp = x + u, then grad(D(xp), xp)).",
+  },
+  {
+    code: "E0342",
+    title: "grad with respect to a parameter or a whole-batch value",
+    example: "weights W: Real[2] init zeros\nloss l = E[x] sqnorm(grad(D(x * W), W))",
+    fix: "grad takes input gradients (data, latents, per-example values computed from them); the update differentiates the parameters it names itself.",
+  },
+  {
+    code: "E0343",
+    title: "grad through an operation without second-order support",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> dense(16) |> batchnorm() |> relu() |> dense(1)\nloss r1 = E[x] sqnorm(grad(D(x), x))",
+    fix: "The update differentiates the gradient again, so every op between wrt and the expression needs a second derivative on both back ends and must act on each example alone: dense and conv layers, elementwise activations, arithmetic and the elementwise loss primitives do; batchnorm, dropout, pooling, E[...], responsibilities, plugin primitives and nested grad do not.",
+  },
+  {
+    code: "E0345",
+    title: "grad outside a loss",
+    example: "discriminator D(x: Real[2]) -> Real[2] = grad(sum(x |> dense(1)), x)",
+    fix: "grad(f, wrt) is a loss-level expression (R1, R2, DRAGAN and path-length penalties): write it in a `loss`, where data and latents are in scope.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
