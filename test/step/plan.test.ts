@@ -20,6 +20,8 @@ const variants: [string, Record<string, string>][] = [
   ["specs/vanilla_gan.gan", { dataset: "fashion" }],
   ["examples/specs/wgan_gp_ring.gan", {}],
   ["examples/specs/hinge_ring.gan", {}],
+  ["examples/specs/infogan_ring.gan", {}],
+  ["examples/specs/cgan_projection_fashion.gan", { up: "bilinear" }],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>
