@@ -32,7 +32,8 @@ export function embedding(store: ParamStore, name: string, classes: number, dim:
   };
 }
 
-/** NHWC images [N, h, w, c] -> [N, h f, w f, c]: nearest repeats pixels; bilinear is TF's resize with
+/** NHWC images [N, h, w, c] -> [N, h f, w f, c]: nearest repeats pixels (tf.image.resizeNearestNeighbor's result
+ * for an integer factor); bilinear is TF's resize with
  * align_corners = false and half_pixel_centers = false (source pixel dst / f, clamped at the last row), the variant
  * whose gradient every tfjs backend implements (wasm's ResizeBilinearGrad ignores half_pixel_centers). */
 export function upsample(x: Tensor, factor: number, mode: "nearest" | "bilinear"): Tensor {
@@ -40,7 +41,12 @@ export function upsample(x: Tensor, factor: number, mode: "nearest" | "bilinear"
   if (factor === 1) return x;
   const [, h, w] = x.shape as [number, number, number, number];
   const size: [number, number] = [h * factor, w * factor];
-  return mode === "bilinear"
-    ? tf.image.resizeBilinear(x as tf.Tensor4D, size, false, false)
-    : tf.image.resizeNearestNeighbor(x as tf.Tensor4D, size, false, false);
+  if (mode === "bilinear") return tf.image.resizeBilinear(x as tf.Tensor4D, size, false, false);
+  // nearest as a broadcast, not tf.image.resizeNearestNeighbor: tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad
+  // offsets dy by the input's batch stride, so its gradient is wrong for every example after the first (wasm's is
+  // right); rows, then columns, each a rank-3 broadcast (tfjs has tile gradients up to rank 4 only), whose
+  // gradient sums dy over each factor x factor block on every backend
+  const [n, , , c] = x.shape as [number, number, number, number];
+  const rows = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, 1, w * c]), [n * h, factor, w * c]), [n * h * factor * w, 1, c]);
+  return tf.reshape(tf.broadcastTo(rows, [n * h * factor * w, factor, c]), [n, size[0], size[1], c]);
 }

@@ -239,6 +239,10 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["specs/mixture_gan.gan", { mu: "half", dataset: "grid" }, 5],
     ["examples/specs/wgan_gp_ring.gan", { n_critic: "2" }, 5],
     ["examples/specs/hinge_ring.gan", {}, 3],
+    // issue 21: one_hot, a fixed tensor (InfoGAN); embedding, one_hot of data labels, upsample in both modes
+    ["examples/specs/infogan_ring.gan", {}, 5],
+    ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4" }, 2],
+    ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4", up: "bilinear" }, 2],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so
