@@ -187,6 +187,8 @@ export interface WeightsDecl extends Node {
   type: TypeExpr;
   init: Expr | null;
   constrain: Expr | null;
+  /** `fixed`: a frozen tensor (never updated, no optimizer slots, still checkpointed); the word's span */
+  fixed?: Ident;
 }
 export interface LetDecl extends Node {
   kind: "Let";

@@ -223,7 +223,7 @@ function item(it: A.Item, ind: string, ctx: Ctx): string {
     case "Data": return headed(`data ${it.bindings.map(binding).join(", ")} =`, it.source, ind);
     case "Latent": return headed(`latent ${it.name.name} ~`, it.dist, ind);
     case "Weights":
-      return `weights ${it.name.name}: ${type(it.type)}${it.init ? " init " + expr(it.init) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}`;
+      return `weights ${it.name.name}: ${type(it.type)}${it.init ? " init " + expr(it.init) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}${it.fixed ? " fixed" : ""}`;
     case "Let": return headed(`let ${it.name.name} =`, it.value, ind);
     case "Network":
       return headed(`${it.role} ${it.name.name}(${it.params.map(binding).join(", ")}) -> ${type(it.returns)} =`, it.body, ind);

@@ -260,12 +260,22 @@ export class GanParser extends EmbeddedActionsParser {
       const e = this.SUBRULE2(this.expression);
       this.ACTION(() => (constrain = this.orErr(e)));
     });
+    // `fixed` (a contextual word, not a keyword: fixed(...) stays a prior function): frozen, never updated
+    let fixed: A.Ident | null = null;
+    this.OPTION3({
+      GATE: () => this.LA(1).tokenType === T.Identifier && this.LA(1).image === "fixed" && this.LA(2).tokenType !== T.LParen,
+      DEF: () => {
+        const tok = this.CONSUME2(T.Identifier);
+        this.ACTION(() => (fixed = this.ident(tok)));
+      },
+    });
     return this.ACTION(() => ({
       kind: "Weights" as const,
       name: this.ident(name),
       type: type ?? this.errType(),
       init,
       constrain,
+      ...(fixed ? { fixed } : {}),
       span: this.spanFrom(first),
     }));
   });

@@ -249,6 +249,8 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
     }
     case "concat":
       return concat(ck, bound, cx, span);
+    case "one_hot":
+      return oneHot(ck, A("index")!, S("index"), num(A("classes")), S("classes"), cx, span);
     case "each":
     case "component": {
       const name = (A("z") as { name: string }).name;
@@ -344,6 +346,17 @@ function concat(ck: Checker, bound: Map<string, BoundArg>, cx: Cx, span: Span): 
   const last = parts.reduce((n, p) => n + p.type.shape[p.type.shape.length - 1], 0);
   const shape = [...first.type.shape.slice(0, -1), last];
   return cx.g!.add("concat", parts.map((p) => p.id), { axis: -1 }, { elem: "real", shape, batched }, span);
+}
+
+/** one_hot(index, classes): an Index[K] (K = classes) as its one-hot row, typed Simplex[K] like eye(K)[index] */
+function oneHot(ck: Checker, iv: Val, is: Span, K: number, ks: Span, cx: Cx, span: Span): Val {
+  const x = ck.toTensor(iv, cx, is);
+  if (x.k !== "tensor") return ERR;
+  if (x.type.classes !== undefined && x.type.classes !== K)
+    return ck.error("E0330", `one_hot(..., ${K}) of ${showType(x.type)}: the index has ${x.type.classes} classes, not ${K}`, ks, [
+      `write one_hot(..., ${x.type.classes}), or declare the index as Index[${K}]`,
+    ]);
+  return cx.g!.add("one_hot", [x.id], { classes: K }, { elem: "real", shape: [...x.type.shape, K], batched: x.type.batched, tag: "simplex", classes: K }, span);
 }
 
 function responsibilities(ck: Checker, zv: Val, zs: Span, cx: Cx, span: Span): Val {

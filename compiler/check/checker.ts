@@ -1047,7 +1047,7 @@ export class Checker {
     last.type = { ...out };
     const vars: string[] = [];
     for (const l of net.layers) for (const p of l.params) vars.push(p.name);
-    for (const w of net.weights) vars.push(w);
+    for (const w of net.weights) if (!this.weight(w)?.fixed) vars.push(w); // frozen tensors are read, never updated
     for (const c of net.calls) for (const v of this.networks.get(c)?.vars ?? []) if (!vars.includes(v)) vars.push(v);
     return {
       name,
@@ -1462,7 +1462,11 @@ export class Checker {
           this.error("E0316", `sym_eig_below needs square trailing dims [..., d, d], \`${name}\` is ${showType(t)}`, w.constrain.span);
       } else if (cv.k !== "error") this.error("E0312", `\`constrain\` needs a constraint (sym_eig_below, clip, nonneg), got ${describe(cv)}`, w.constrain.span);
     }
-    const ir: IRWeights = { name, type: t, init, constrain, span: w.span };
+    if (w.fixed && w.constrain)
+      this.error("E0332", `\`${name}\` is fixed, so its constraint would never be applied`, w.constrain.span, [
+        "a constraint projects a tensor after each update, and a fixed tensor has none: drop `constrain` or `fixed`",
+      ], [{ span: w.fixed.span, message: "declared fixed here" }]);
+    const ir: IRWeights = { name, type: t, init, constrain: w.fixed ? null : constrain, ...(w.fixed ? { fixed: true } : {}), span: w.span };
     this.weights.set(name, ir);
     return ir;
   }

@@ -142,7 +142,16 @@ function group(ck: Checker, t: A.UpdateTarget): IRUpdateGroup | null {
     }
     return { kind: "network", name, vars: n.vars, span: t.span };
   }
-  if (d.kind === "weights") return ck.weight(name) ? { kind: "weights", name, vars: [name], span: t.span } : null;
+  if (d.kind === "weights") {
+    const w = ck.weight(name);
+    if (w?.fixed) {
+      ck.error("E0331", `\`${name}\` is fixed: no update can change it`, t.span, [
+        `drop \`${name}\` from the update, or remove \`fixed\` from its declaration to make it learnable`,
+      ], [{ span: d.span, message: `\`${name}\` declared fixed here` }]);
+      return null;
+    }
+    return w ? { kind: "weights", name, vars: [name], span: t.span } : null;
+  }
   const hint = d.kind === "latent" ? [`update its learnable parameters instead: ${name}.means, ${name}.scale`] : [];
   ck.error("E0401", `\`${name}\` is a ${d.kind}, not a learnable group`, t.span, hint, [{ span: d.span, message: "declared here" }]);
   return null;
@@ -308,7 +317,7 @@ export function warnUnupdated(ck: Checker, updates: IRUpdate[]): void {
       ]);
   }
   for (const w of ck.weights.values())
-    if (w && !updated.has(w.name)) ck.warn("W0401", `weights \`${w.name}\` are never updated`, ck.decls.get(w.name)!.span, ["add it to an update, or it stays at its init"]);
+    if (w && !w.fixed && !updated.has(w.name)) ck.warn("W0401", `weights \`${w.name}\` are never updated`, ck.decls.get(w.name)!.span, ["add it to an update, or it stays at its init"]);
   for (const l of ck.latents.values())
     for (const p of l?.learnable ?? [])
       if (!updated.has(p)) ck.warn("W0401", `\`${p}\` is declared learn(...) but no update touches it`, l!.span, [`add \`${p}\` to an update, or use fixed(...)`]);

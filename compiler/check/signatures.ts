@@ -183,6 +183,12 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     ],
   },
   {
+    name: "one_hot",
+    category: "function",
+    doc: "one_hot(index, classes): an Index[classes] (a class label, a categorical code) as its one-hot row Simplex[classes]; usable in expressions and as a network input",
+    signatures: [{ params: [T("index", "Index[K]"), P("classes", "int", { min: 1 })], returns: "Simplex[K]", batch: "keep" }],
+  },
+  {
     name: "transpose",
     category: "function",
     doc: "swap the last two axes",
@@ -244,6 +250,32 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   conv("conv2d_transpose", "transposed 2-D convolution on [h, w, c] (same: h * stride; valid: (h - 1) * stride + k)"),
   pool("maxpool", "max pooling on [h, w, c] (stride defaults to size)"),
   pool("avgpool", "average pooling on [h, w, c] (stride defaults to size)"),
+  {
+    name: "embedding",
+    category: "layer",
+    doc: "a learned [classes, dim] table indexed by an int / Index[classes] input: [...s] -> [...s, dim] (init uniform(-0.05, 0.05) unless `init`)",
+    signatures: [
+      {
+        params: [
+          P("classes", "int", { min: 1 }),
+          P("dim", "int", { min: 1 }),
+          P("init", "init", { default: null, doc: "the table's initializer: zeros, ones, normal(std), uniform(lo, hi), eye (classes = dim)" }),
+        ],
+        returns: "layer",
+      },
+    ],
+  },
+  {
+    name: "upsample",
+    category: "layer",
+    doc: "resize an image [h, w, c] to [h * factor, w * factor, c]: mode \"nearest\" repeats pixels, \"bilinear\" interpolates (TF's align_corners=false, half_pixel_centers=false; ONNX Resize \"asymmetric\")",
+    signatures: [
+      {
+        params: [P("factor", "int", { min: 1 }), P("mode", "string", { oneOf: ["nearest", "bilinear"], default: "nearest" })],
+        returns: "layer",
+      },
+    ],
+  },
   {
     name: "reshape",
     category: "layer",

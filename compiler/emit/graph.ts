@@ -264,6 +264,8 @@ function lowerOp(v: IRValue, a: string[], at: TensorType[], env: GraphEnv): stri
     }
     case "transpose":
       return `rt.ops.transposeLast(${a[0]})`;
+    case "one_hot":
+      return `rt.layers.oneHot(${a[0]}, ${nattr(v, "classes")})`;
     case "fold_call": {
       const fn = env.network(sattr(v, "network"));
       const mapDims = nattr(v, "mapDims", 0);
@@ -324,6 +326,8 @@ function lowerLayer(v: IRValue, x: string, env: GraphEnv): string {
       const fn = layer.kind === "maxpool" ? "maxPool" : "avgPool";
       return `rt.layers.${fn}(${x}, ${size}, ${n("stride", size)}, ${str(pad === "same" ? "same" : "valid")})`;
     }
+    case "upsample":
+      return `rt.layers.upsample(${x}, ${n("factor", 2)}, ${str(at["mode"] === "bilinear" ? "bilinear" : "nearest")})`;
     default:
       if (ident === null) throw new EmitError(`layer ${layer.id} has no runtime object`, v);
       return `${ident}.apply(${x}, { ${env.training === "training" ? "training" : `training: ${env.training}`}, rng })`;

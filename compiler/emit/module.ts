@@ -118,7 +118,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
   const layerId = new Map<string, string>();
   for (const n of ir.networks)
     for (const l of n.layers)
-      if (l.kind !== "maxpool" && l.kind !== "avgpool") layerId.set(l.id, top.fresh(`L_${identFragment(l.id)}`));
+      if (l.kind !== "maxpool" && l.kind !== "avgpool" && l.kind !== "upsample") layerId.set(l.id, top.fresh(`L_${identFragment(l.id)}`));
   const priorParamId = new Map<string, string>();
   const updId = new Map<string, string>();
   for (const u of ir.updates) updId.set(u.name, ident(u.name, "update"));
@@ -376,6 +376,8 @@ export function buildModule(ir: IRProgram): ModuleParts {
         return `rt.layers.batchnorm(store, ${str(l.id)}, { channels: ${n("channels", last(l.inShape))} })`;
       case "dropout":
         return `rt.layers.dropout(${num(n("rate", 0.5))})`;
+      case "embedding":
+        return `rt.layers.embedding(store, ${str(l.id)}, ${n("classes", 1)}, ${n("dim", 1)}, ${initSpec(l.params[0]!.init)})`;
       default:
         throw new EmitError(`the tfjs emitter has no layer ${JSON.stringify(l.kind)} (layer ${l.id})`);
     }

@@ -57,6 +57,7 @@ export interface IRValue {
  *                {mode: "gather"}        target not batched [K, ...], index batched [] int -> batched [...]
  *                {mode: "batch_gather"}  target batched [K, ...], index batched [] int -> batched [...]
  *   transpose    {}            swap the last two axes
+ *   one_hot      {classes}     an int index [...] -> real one-hot rows [..., classes] (Simplex[classes])
  *   fold_call    {network, mapDims}   call network `network` on args whose per-example shapes have `mapDims` extra
  *                              leading dims: the runtime folds [N, m1..mk, ...] into [N*m1*..*mk, ...], calls, unfolds
  *   layer        {layer}       (network graphs only) apply layer instance `layer` (an IRLayer id) to args[0]
@@ -91,7 +92,7 @@ export type OpName =
   | "matmul" | "quadform" | "inv" | "eye"
   | "sum" | "mean" | "max" | "min" | "logsumexp" | "expect"
   | "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "softmax" | "log_softmax" | "softplus" | "log_sigmoid"
-  | "responsibilities" | "prim" | "grad";
+  | "responsibilities" | "prim" | "grad" | "one_hot";
 
 export interface IRGraph {
   values: IRValue[];
@@ -165,6 +166,8 @@ export interface IRWeights {
   type: TensorType; // not batched
   init: IRInit;
   constrain: IRConstraint | null;
+  /** `fixed`: frozen (no update may name it, no optimizer slots; still in the store, checkpoints and exports) */
+  fixed?: boolean;
   span: Span;
 }
 

@@ -269,6 +269,8 @@ class Lowering {
         }
         throw new LowerError(`index mode ${String(attr.mode)}`, v.span);
       }
+      case "one_hot":
+        return b.add("one_hot", [a[0]!], { depth: Number(attr.classes) });
       case "transpose": {
         const r = shape.length;
         const perm = [...Array(r).keys()];
@@ -358,6 +360,8 @@ class Lowering {
     if (l.kind === "conv2d" || l.kind === "conv2d_transpose") return this.conv(l, x);
     if (l.kind === "batchnorm") return this.batchnorm(l, x);
     if (l.kind === "maxpool" || l.kind === "avgpool") return this.pool(l, x);
+    if (l.kind === "embedding") return b.add("gather", [this.param(l.params[0]!.name), this.nhwc(x)], { axis: 0 });
+    if (l.kind === "upsample") return this.upsample(l, x);
     throw new LowerError(`layer ${l.kind} is not lowered to the step IR yet`, l.span);
   }
 
@@ -459,6 +463,44 @@ class Lowering {
     if (ow * k < W) t = b.add("slice", [t], { axis: 3, start: 0, end: ow * k });
     const windows = b.add("reshape", [t], { shape: [N, C, oh, k, ow, k] });
     return this.markNchw(b.add(l.kind === "maxpool" ? "max" : "mean", [windows], { axes: [3, 5], keepdims: false }));
+  }
+
+  /**
+   * upsample(factor, mode) on the NCHW image, from primitives whose vector-Jacobian rules already exist (so its
+   * gradient needs no rule of its own and composes to any order):
+   * - nearest: reshape [N, C, H, 1, W, 1], broadcast_to [N, C, H, f, W, f], reshape [N, C, H f, W f]; the gradient
+   *   (broadcast_to's) sums dy over each f x f block;
+   * - bilinear: separable, y = A_h x A_w^T with the constant interpolation matrices A [n f, n] of TF's resize
+   *   (align_corners false, half_pixel_centers false, as tf.image.resizeBilinear(x, size, false, false) and ONNX
+   *   Resize with coordinate_transformation_mode "asymmetric"): output row o reads source s = o / f, rows floor(s)
+   *   and min(floor(s) + 1, n - 1) with weights 1 - (s - floor(s)) and s - floor(s). The gradient (matmul's) is the
+   *   transposed interpolation A_h^T dy A_w.
+   */
+  private upsample(l: IRLayer, x: number): number {
+    const b = this.b;
+    const f = Number(l.attrs.factor);
+    const xi = this.toNchw(x);
+    if (f === 1) return xi;
+    const [N, C, H, W] = b.get(xi).shape as [number, number, number, number];
+    if (l.attrs.mode !== "bilinear") {
+      const r = b.add("reshape", [xi], { shape: [N, C, H, 1, W, 1] });
+      const e = b.add("broadcast_to", [r], { shape: [N, C, H, f, W, f] });
+      return this.markNchw(b.add("reshape", [e], { shape: [N, C, H * f, W * f] }));
+    }
+    const interp = (n: number): number[] => {
+      const m = new Array<number>(n * f * n).fill(0);
+      for (let o = 0; o < n * f; o++) {
+        const src = o / f;
+        const i0 = Math.floor(src), i1 = Math.min(i0 + 1, n - 1), w = src - i0;
+        m[o * n + i0] += 1 - w;
+        m[o * n + i1] += w;
+      }
+      return m;
+    };
+    const Ah = b.const(interp(H), [H * f, H]);
+    const rows = b.add("matmul", [Ah, xi]); // [N, C, H f, W]
+    const AwT = b.add("transpose", [b.const(interp(W), [W * f, W])], { perm: [1, 0] }); // [W, W f]
+    return this.markNchw(b.add("matmul", [rows, AwT]));
   }
 
   /** the lower-triangular factors actually used, L = scale * tril (the upper triangle gets zero gradient), [K, D, D] */

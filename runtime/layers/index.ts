@@ -5,3 +5,4 @@ export type { Conv2dOpts, Conv2dTransposeOpts } from "./conv.ts";
 export { batchnorm, dropout } from "./norm.ts";
 export { relu, leakyRelu, elu, exp, tanh, sigmoid, softmax, logSoftmax, maxPool, avgPool } from "./activations.ts";
 export { spectralNorm, stopGradient } from "./spectral.ts";
+export { embedding, embeddingLookup, oneHot, upsample } from "./embedding.ts";

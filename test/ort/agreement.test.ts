@@ -75,6 +75,10 @@ export const AGREEMENT_CASES: Case[] = [
   // grad(f, wrt) (issue 21): R1 and DRAGAN penalties, the update differentiating the input gradient again
   { spec: join(REPO, "examples/specs/r1_ring.gan"), overrides: {}, steps: 5 },
   { spec: join(REPO, "examples/specs/dragan_ring.gan"), overrides: {}, steps: 5 },
+  // issue 21: one_hot of a categorical code, a fixed tensor (InfoGAN); embedding, one_hot of the data's labels and
+  // upsample in both modes (the projection cGAN, at batch 4: tfjs convs on wasm are slow)
+  { spec: join(REPO, "examples/specs/infogan_ring.gan"), overrides: {}, steps: 5 },
+  ...["nearest", "bilinear"].map((up) => ({ spec: join(REPO, "examples/specs/cgan_projection_fashion.gan"), overrides: { batch_size: "4", up }, steps: 5, image: true })),
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),

@@ -249,6 +249,10 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     // dragan_ring stops at 2: its gradients agree to 1e-5 at every step, but at step 2 Adam turns the round-off of
     // D's output-bias gradient into a parameter difference of 1.2e-5 of its norm (the ORT test holds 5 steps to 1e-4)
     ["examples/specs/dragan_ring.gan", {}, 2],
+    // issue 21: one_hot, a fixed tensor (InfoGAN); embedding, one_hot of data labels, upsample in both modes
+    ["examples/specs/infogan_ring.gan", {}, 5],
+    ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4" }, 2],
+    ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4", up: "bilinear" }, 2],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so

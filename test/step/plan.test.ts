@@ -27,6 +27,8 @@ const variants: [string, Record<string, string>][] = [
   // grad(f, wrt) (issue 21): the input gradient's backward nodes inside the forward graph
   ["examples/specs/r1_ring.gan", {}],
   ["examples/specs/dragan_ring.gan", {}],
+  ["examples/specs/infogan_ring.gan", {}],
+  ["examples/specs/cgan_projection_fashion.gan", { up: "bilinear" }],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>

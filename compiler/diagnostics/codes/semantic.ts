@@ -260,6 +260,30 @@ export const semanticCodes = [
     example: "discriminator D(x: Real[2]) -> Real[2] = grad(sum(x |> dense(1)), x)",
     fix: "grad(f, wrt) is a loss-level expression (R1, R2, DRAGAN and path-length penalties): write it in a `loss`, where data and latents are in scope.",
   },
+  {
+    code: "E0330",
+    title: "index does not fit one_hot / embedding",
+    example: "data x: Image[28, 28, 1], y: Index[10] = fashion_mnist()\nnetwork E(y: Index[10]) -> Real[16] = y |> embedding(5, 16)   // 10 classes, table of 5",
+    fix: "one_hot(y, K) and embedding(K, d) take an integer index (an Index[K] data column or Categorical latent) with exactly K classes.",
+  },
+  {
+    code: "E0331",
+    title: "update names a frozen tensor",
+    example: "weights T: Real[4, 4] init eye fixed\nupdate u: T minimizes l with adam(lr=0.001)",
+    fix: "A `fixed` tensor is never updated: drop it from the update, or remove `fixed` to make it learnable.",
+  },
+  {
+    code: "E0332",
+    title: "frozen tensor with a constraint",
+    example: "weights T: Real[4, 4] init eye constrain nonneg() fixed",
+    fix: "A constraint is applied after updates and a `fixed` tensor has none: drop `constrain`, or drop `fixed`.",
+  },
+  {
+    code: "E0333",
+    title: "upsample needs an image",
+    example: "generator G(z: Real[8]) -> Real[16] = z |> upsample(2)",
+    fix: "upsample resizes [h, w, c] images: reshape([h, w, c]) a vector first.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
