@@ -448,13 +448,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
 
   function optimizerSpec(u: IRUpdate): string {
     const o = u.optimizer;
+    // the lr schedule (issue 21) as a literal: kind and numbers only, never spec text
+    const sch = o.schedule ? `, schedule: ${lit(o.schedule)}` : "";
     switch (o.kind) {
       case "adam":
-        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)} }`;
+        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)}${sch} }`;
       case "sgd":
-        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)}${sch} }`;
       case "rmsprop":
-        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)}${sch} }`;
     }
   }
 

@@ -10,6 +10,7 @@
 // broadcasting gives the language's semantics. Same for the batch dims of `matmul`.
 
 import type { Span } from "../diagnostics/diagnostic.ts";
+import type { LrSchedule } from "../../runtime/optim/schedule.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -212,6 +213,8 @@ export interface IROptimizer {
   eps: number;
   momentum: number;
   decay: number;
+  /** the lr schedule (absent: constant); runtime/optim/schedule.ts */
+  schedule?: LrSchedule;
 }
 
 export interface IRUpdate {

@@ -239,6 +239,7 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["specs/mixture_gan.gan", { mu: "half", dataset: "grid" }, 5],
     ["examples/specs/wgan_gp_ring.gan", { n_critic: "2" }, 5],
     ["examples/specs/hinge_ring.gan", {}, 3],
+    ["examples/specs/cosine_ring.gan", { total: "4", warm: "2", halve: "2" }, 5],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so

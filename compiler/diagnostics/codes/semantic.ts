@@ -229,6 +229,12 @@ export const semanticCodes = [
     example: "update u: G, G minimizes l with adam(lr=0.001)",
     fix: "List each group once.",
   },
+  {
+    code: "E0412",
+    title: "learning-rate schedule with unusable arguments",
+    example: "update g: G minimizes l with adam(lr=2e-4, schedule=cosine(steps=100, warmup=500))",
+    fix: "Give `steps` >= 1 and a `warmup` below `steps` (both count the update's applications), a final fraction (`end`, `min`) in [0, 1], and for step_decay `every` >= 1 and `gamma` in (0, 1].",
+  },
   // ---------- params and compile-time values ----------
   {
     code: "E0501",
