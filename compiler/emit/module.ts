@@ -514,11 +514,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
   }
 
   function projectText(u: IRUpdate): string[] {
-    return u.project.map((name) => {
+    // the update's own constraint (issue 21) on every tensor it trains, then the weights' constraints
+    const own = u.constrain
+      ? [`for (const v of ${varsId.get(u.name)}) await rt.optim.project(${str(u.constrain.kind)}, v, ${lit(u.constrain.args)});`]
+      : [];
+    return [...own, ...u.project.map((name) => {
       const w = ir.weights.find((x) => x.name === name);
       if (!w || !w.constrain) throw new EmitError(`update ${u.name} projects ${JSON.stringify(name)}, which has no constraint`);
       return `await rt.optim.project(${str(w.constrain.kind)}, ${weightId.get(name)}, ${lit(w.constrain.args)});`;
-    });
+    })];
   }
 
   /** The minibatch columns as the losses read them (per-binding shapes, int labels). */

@@ -227,6 +227,9 @@ export interface IRUpdate {
   repeat: number; // n_critic (train { repeat_d_step 5 })
   /** weights/prior constraints to apply after this update: weight names with a `constrain` */
   project: string[];
+  /** `update ... constrain clip(lo, hi) | nonneg` (issue 21): an elementwise projection of every tensor the update
+   * trains, after its optimizer step and before the weights' own constraints; absent when not written */
+  constrain?: IRConstraint;
   span: Span;
 }
 

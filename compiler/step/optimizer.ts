@@ -92,8 +92,19 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
       off += sizes[k]!;
     });
   }
+  // the update's `constrain clip(lo, hi) | nonneg` (issue 21), in the graph: every trained tensor, after its step
+  // (also one without a gradient, which the tfjs trainer projects too)
+  const k = u.constrain;
+  const project = (id: number): number => {
+    if (!k) return id;
+    if (k.kind === "nonneg") return b.add("maximum", [id, c(0)]);
+    return b.add("minimum", [b.add("maximum", [id, c(Number(k.args.lo))]), c(Number(k.args.hi))]);
+  };
   vars.forEach((name, i) => {
-    if (!has[i]) return;
+    if (!has[i]) {
+      if (k) b.output(project(ids[i]!), name, "update");
+      return;
+    }
     const step =
       steps.get(i) ??
       stepOf(
@@ -101,6 +112,6 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
         (kind) => b.input(slotName(u.name, kind, i), "state", b.get(ids[i]!).shape),
         (id, kind) => b.output(id, slotName(u.name, kind, i), "update"),
       );
-    b.output(b.add("sub", [ids[i]!, step], {}, name), name, "update");
+    b.output(project(b.add("sub", [ids[i]!, step], {}, name)), name, "update");
   });
 }
