@@ -222,6 +222,8 @@ export interface UpdateDecl extends Node {
   loss: Ident;
   optimizer: Expr;
   every: Expr | null;
+  /** `constrain clip(lo, hi)` / `constrain nonneg`: projects every tensor the update trains after each step */
+  constrain?: Expr;
 }
 export interface Setting extends Node {
   name: Ident;

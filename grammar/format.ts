@@ -230,7 +230,7 @@ function item(it: A.Item, ind: string, ctx: Ctx): string {
     case "Loss": return headed(`loss ${it.name.name} =`, it.value, ind);
     case "Update": {
       const targets = it.targets.map((t) => (t.member ? `${t.name.name}.${t.member.name}` : t.name.name)).join(", ");
-      return `update ${it.name.name}: ${targets} ${it.direction} ${it.loss.name} with ${expr(it.optimizer)}${it.every ? " every " + expr(it.every) : ""}`;
+      return `update ${it.name.name}: ${targets} ${it.direction} ${it.loss.name} with ${expr(it.optimizer)}${it.every ? " every " + expr(it.every) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}`;
     }
     case "Train": return block("train", it.settings.map((s) => `${s.name.name} ${expr(s.value)}`), ind);
     case "Evaluate":

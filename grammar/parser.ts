@@ -354,6 +354,13 @@ export class GanParser extends EmbeddedActionsParser {
       const e = this.SUBRULE2(this.expression);
       this.ACTION(() => (every = this.orErr(e)));
     });
+    // `constrain clip(-c, c)`: a projection of every tensor the update trains, after each of its steps (issue 21)
+    let constrain: A.Expr | null = null;
+    this.OPTION2(() => {
+      this.CONSUME(K.constrain);
+      const e = this.SUBRULE3(this.expression);
+      this.ACTION(() => (constrain = this.orErr(e)));
+    });
     return this.ACTION(() => ({
       kind: "Update" as const,
       name: this.ident(name),
@@ -362,6 +369,7 @@ export class GanParser extends EmbeddedActionsParser {
       loss: this.ident(loss),
       optimizer: this.orErr(optimizer),
       every,
+      ...(constrain ? { constrain } : {}),
       span: this.spanFrom(first),
     }));
   });

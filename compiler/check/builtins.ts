@@ -9,6 +9,7 @@ import { applyLayer, checkSpectralNorm } from "./layers.ts";
 import { instantiate, newBindings, parsePattern, showType, unify, type Bindings } from "./patterns.ts";
 import { isBuiltin, type SigParam, type Signature, type SignatureEntry } from "./signatures.ts";
 import { ERR, broadcastShapes, describe, sameShape, type BoundArg, type Val } from "./values.ts";
+import { scheduleProblem, type LrSchedule } from "../../runtime/optim/schedule.ts";
 
 type Fail = { why: string; domain: boolean };
 type TVal = Val & { k: "tensor" };
@@ -88,6 +89,9 @@ export function acceptArg(ck: Checker, p: SigParam, v: Val, b: Bindings): Fail |
       return v.k === "ref" && v.kind === "latent" ? null : fail(`expected a latent, got ${describe(v)}`);
     case "weights":
       return v.k === "ref" && v.kind === "weights" ? null : fail(`expected weights, got ${describe(v)}`);
+    case "schedule":
+      if (v.k === "schedule" || (v.k === "entry" && v.entry.category === "schedule")) return null;
+      return fail(`expected a learning-rate schedule (constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n)), got ${describe(v)}`);
   }
 }
 
@@ -139,6 +143,28 @@ function toInit(ck: Checker, v: Val, span: Span, cx: Cx): IRInit | null {
   return null;
 }
 
+// ---------- learning-rate schedules ----------
+
+function toSchedule(name: string, A: (n: string) => Val | undefined): LrSchedule {
+  switch (name) {
+    case "warmup":
+      return { kind: "warmup", steps: num(A("steps")) };
+    case "linear_decay":
+      return { kind: "linear", steps: num(A("steps")), warmup: num(A("warmup")), end: num(A("end")) };
+    case "cosine":
+      return { kind: "cosine", steps: num(A("steps")), warmup: num(A("warmup")), min: num(A("min")) };
+    case "step_decay":
+      return { kind: "step", every: num(A("every")), gamma: num(A("gamma"), 0.1) };
+    default:
+      return { kind: "constant" };
+  }
+}
+
+function scheduleHint(s: LrSchedule): string[] {
+  if (s.kind === "linear" || s.kind === "cosine") return ["`warmup` counts applications inside `steps`: e.g. cosine(steps=10000, warmup=500)"];
+  return [];
+}
+
 // ---------- entry application ----------
 
 export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Map<string, BoundArg>, cx: Cx, span: Span): Val {
@@ -177,8 +203,18 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
       break;
     case "constraint":
       return { k: "constraint", kind: entry.name, args: argsJson(sig, bound) };
+    case "schedule": {
+      const schedule = toSchedule(entry.name, A);
+      const problem = scheduleProblem(schedule);
+      if (problem) return ck.error("E0412", `${entry.name}(...): ${problem}`, span, scheduleHint(schedule));
+      return { k: "schedule", schedule };
+    }
     case "optimizer": {
       const kind = entry.name as "adam" | "sgd" | "rmsprop";
+      let sv = A("schedule");
+      if (sv && sv.k === "entry") sv = ck.callEntry(sv.entry, [], cx, S("schedule"), S("schedule"));
+      if (sv && sv.k === "error") return ERR;
+      const schedule = sv && sv.k === "schedule" && sv.schedule.kind !== "constant" ? { schedule: sv.schedule } : {};
       return {
         k: "optimizer",
         opt: {
@@ -189,6 +225,7 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
           eps: kind === "sgd" ? 0 : num(A("eps")),
           momentum: kind === "adam" ? 0 : num(A("momentum")),
           decay: kind === "rmsprop" ? num(A("decay")) : 0,
+          ...schedule,
         },
       };
     }

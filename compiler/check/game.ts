@@ -78,6 +78,18 @@ export function checkUpdates(ck: Checker, items: A.Item[]): IRUpdate[] {
       if (e.k === "num" && Number.isInteger(e.v) && e.v >= 1) every = e.v;
       else if (e.k !== "error") ck.error("E0404", `\`every\` needs a positive int, got ${e.k === "num" ? fmtNum(e.v) : describe(e)}`, u.every.span);
     }
+    let constrain: IRUpdate["constrain"];
+    if (u.constrain) {
+      let cv = ck.ev(u.constrain, cx);
+      if (cv.k === "entry" && cv.entry.category === "constraint") cv = ck.callEntry(cv.entry, [], cx, u.constrain.span, u.constrain.span);
+      if (cv.k === "constraint" && (cv.kind === "clip" || cv.kind === "nonneg")) constrain = { kind: cv.kind, args: cv.args, span: u.constrain.span };
+      else if (cv.k === "constraint")
+        ck.error("E0414", `an update's \`constrain\` projects every tensor it trains elementwise; ${cv.kind} is not elementwise`, u.constrain.span, [
+          `use clip(lo, hi) or nonneg on the update, and put ${cv.kind}(...) on a \`weights\` declaration`,
+        ]);
+      else if (cv.k !== "error") ck.error("E0414", `\`constrain\` on an update needs clip(lo, hi) or nonneg, got ${describe(cv)}`, u.constrain.span);
+      if (!constrain) ok = false;
+    }
     if (!ok || !lossOk || opt.k !== "optimizer") continue;
     const vars = new Set(groups.flatMap((g) => g.vars));
     const project = [...ck.weights.values()].filter((w) => w && w.constrain && vars.has(w.name)).map((w) => w!.name);
@@ -90,6 +102,7 @@ export function checkUpdates(ck: Checker, items: A.Item[]): IRUpdate[] {
       every,
       repeat: 1,
       project,
+      ...(constrain ? { constrain } : {}),
       span: u.span,
     });
   }

@@ -24,7 +24,8 @@ export type ArgKind =
   | "network"
   | "data"
   | "latent"
-  | "weights";
+  | "weights"
+  | "schedule"; // a learning-rate schedule: cosine(steps=1000, warmup=100), ...
 
 export interface SigParam {
   name: string;
@@ -67,6 +68,7 @@ export type Category =
   | "init"
   | "constraint"
   | "optimizer"
+  | "schedule"
   | "loss"
   | "metric";
 
@@ -549,6 +551,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("beta1", "real", { default: 0.9, min: 0, max: 1 }),
           P("beta2", "real", { default: 0.999, min: 0, max: 1 }),
           P("eps", "real", { default: 1e-8, min: 0 }),
+          P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" }),
         ],
         returns: "optimizer",
       },
@@ -560,7 +563,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     doc: "plain / momentum gradient descent",
     signatures: [
       {
-        params: [P("lr", "real", { min: 0, minExclusive: true }), P("momentum", "real", { default: 0, min: 0, max: 1 })],
+        params: [P("lr", "real", { min: 0, minExclusive: true }), P("momentum", "real", { default: 0, min: 0, max: 1 }), P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" })],
         returns: "optimizer",
       },
     ],
@@ -576,10 +579,47 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("decay", "real", { default: 0.9, min: 0, max: 1 }),
           P("eps", "real", { default: 1e-7, min: 0 }),
           P("momentum", "real", { default: 0, min: 0, max: 1 }),
+          P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" }),
         ],
         returns: "optimizer",
       },
     ],
+  },
+  // ---------- learning-rate schedules (an optimizer's schedule=; t counts the update's applications, from 1) ----------
+  { name: "constant", category: "schedule", doc: "the optimizer's lr at every step (the default)", signatures: [{ params: [], returns: "schedule" }] },
+  {
+    name: "warmup",
+    category: "schedule",
+    doc: "linear warm-up: lr * t / steps for the first `steps` applications, then lr",
+    signatures: [{ params: [P("steps", "int", { min: 1 })], returns: "schedule" }],
+  },
+  {
+    name: "linear_decay",
+    category: "schedule",
+    doc: "linear warm-up over `warmup` applications, then linear from lr to end * lr at application `steps`, then constant",
+    signatures: [
+      {
+        params: [P("steps", "int", { min: 1 }), P("warmup", "int", { default: 0, min: 0 }), P("end", "real", { default: 0, min: 0, max: 1, doc: "final lr as a fraction of lr" })],
+        returns: "schedule",
+      },
+    ],
+  },
+  {
+    name: "cosine",
+    category: "schedule",
+    doc: "linear warm-up over `warmup` applications, then half a cosine from lr to min * lr at application `steps`, then constant",
+    signatures: [
+      {
+        params: [P("steps", "int", { min: 1 }), P("warmup", "int", { default: 0, min: 0 }), P("min", "real", { default: 0, min: 0, max: 1, doc: "final lr as a fraction of lr" })],
+        returns: "schedule",
+      },
+    ],
+  },
+  {
+    name: "step_decay",
+    category: "schedule",
+    doc: "lr * gamma^floor((t - 1) / every): multiply the lr by gamma every `every` applications (PyTorch StepLR)",
+    signatures: [{ params: [P("every", "int", { min: 1 }), P("gamma", "real", { default: 0.1, min: 0, minExclusive: true, max: 1 })], returns: "schedule" }],
   },
   // ---------- loss primitives ----------
   {
@@ -745,7 +785,7 @@ export function validateEntry(e: SignatureEntry): string[] {
         if (typeof r === "string") errs.push(`${e.name}(${p.name}): ${r}`);
       }
     }
-    const kindWords = ["layer", "init", "distribution", "prior", "data", "constraint", "optimizer", "metric"];
+    const kindWords = ["layer", "init", "distribution", "prior", "data", "constraint", "optimizer", "schedule", "metric"];
     if ((e.category === "loss" || e.category === "function") && !kindWords.includes(s.returns)) {
       const r = parsePattern(s.returns);
       if (typeof r === "string") errs.push(`${e.name}: returns: ${r}`);

@@ -451,13 +451,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
 
   function optimizerSpec(u: IRUpdate): string {
     const o = u.optimizer;
+    // the lr schedule (issue 21) as a literal: kind and numbers only, never spec text
+    const sch = o.schedule ? `, schedule: ${lit(o.schedule)}` : "";
     switch (o.kind) {
       case "adam":
-        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)} }`;
+        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)}${sch} }`;
       case "sgd":
-        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)}${sch} }`;
       case "rmsprop":
-        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)}${sch} }`;
     }
   }
 
@@ -515,11 +517,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
   }
 
   function projectText(u: IRUpdate): string[] {
-    return u.project.map((name) => {
+    // the update's own constraint (issue 21) on every tensor it trains, then the weights' constraints
+    const own = u.constrain
+      ? [`for (const v of ${varsId.get(u.name)}) await rt.optim.project(${str(u.constrain.kind)}, v, ${lit(u.constrain.args)});`]
+      : [];
+    return [...own, ...u.project.map((name) => {
       const w = ir.weights.find((x) => x.name === name);
       if (!w || !w.constrain) throw new EmitError(`update ${u.name} projects ${JSON.stringify(name)}, which has no constraint`);
       return `await rt.optim.project(${str(w.constrain.kind)}, ${weightId.get(name)}, ${lit(w.constrain.args)});`;
-    });
+    })];
   }
 
   /** The minibatch columns as the losses read them (per-binding shapes, int labels). */

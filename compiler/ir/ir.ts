@@ -10,6 +10,7 @@
 // broadcasting gives the language's semantics. Same for the batch dims of `matmul`.
 
 import type { Span } from "../diagnostics/diagnostic.ts";
+import type { LrSchedule } from "../../runtime/optim/schedule.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -220,6 +221,8 @@ export interface IROptimizer {
   eps: number;
   momentum: number;
   decay: number;
+  /** the lr schedule (absent: constant); runtime/optim/schedule.ts */
+  schedule?: LrSchedule;
 }
 
 export interface IRUpdate {
@@ -232,6 +235,9 @@ export interface IRUpdate {
   repeat: number; // n_critic (train { repeat_d_step 5 })
   /** weights/prior constraints to apply after this update: weight names with a `constrain` */
   project: string[];
+  /** `update ... constrain clip(lo, hi) | nonneg` (issue 21): an elementwise projection of every tensor the update
+   * trains, after its optimizer step and before the weights' own constraints; absent when not written */
+  constrain?: IRConstraint;
   span: Span;
 }
 

@@ -79,6 +79,11 @@ export const AGREEMENT_CASES: Case[] = [
   // upsample in both modes (the projection cGAN, at batch 4: tfjs convs on wasm are slow)
   { spec: join(REPO, "examples/specs/infogan_ring.gan"), overrides: {}, steps: 5 },
   ...["nearest", "bilinear"].map((up) => ({ spec: join(REPO, "examples/specs/cgan_projection_fashion.gan"), overrides: { batch_size: "4", up }, steps: 5, image: true })),
+  // lr schedules (issue 21): the host's lr per application, a hyper input on ORT, the tfjs optimizer's lr there;
+  // short schedules so that warm-up, decay and the step halving all happen inside the 5 steps
+  { spec: join(REPO, "examples/specs/cosine_ring.gan"), overrides: { total: 4, warm: 2, halve: 2 }, steps: 5 },
+  // weight clipping on an update (issue 21): in the ORT graph, tfjs clipByValue in the reference
+  { spec: join(REPO, "examples/specs/wgan_clip_ring.gan"), overrides: {}, steps: 5 },
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),

@@ -185,6 +185,8 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
         }
         const vars = names.map((n) => prog.store.get(n));
         prog.optimizers[u.name]!.apply(vars, names.map((n) => g.grads[n]!));
+        // the update's own `constrain clip(...)` (issue 21), as the compiled trainer applies it after the step
+        if (u.constrain) for (const v of vars) await rt.optim.project(u.constrain.kind as "clip" | "nonneg", v, u.constrain.args);
         for (const n of names) {
           const mine = out[n];
           if (!mine || zero.has(n)) continue; // no gradient: left as it is (tfjs too); a zero one: see above
@@ -253,6 +255,8 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     ["examples/specs/infogan_ring.gan", {}, 5],
     ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4" }, 2],
     ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4", up: "bilinear" }, 2],
+    ["examples/specs/cosine_ring.gan", { total: "4", warm: "2", halve: "2" }, 5],
+    ["examples/specs/wgan_clip_ring.gan", { n_critic: "2" }, 5],
     // the conv networks (conv2d, conv2d_transpose, batchnorm, flatten; maxpool in the stand-alone head) at 2 real
     // examples and K = 2 (4 fakes) a batch: the tfjs reference's convs on the cpu backend (~2 s an update) and the
     // float64 interpreter's (~1 s) cost ~15 s a step even so

@@ -321,6 +321,18 @@ export const semanticCodes = [
     example: "update u: G, G minimizes l with adam(lr=0.001)",
     fix: "List each group once.",
   },
+  {
+    code: "E0412",
+    title: "learning-rate schedule with unusable arguments",
+    example: "update g: G minimizes l with adam(lr=2e-4, schedule=cosine(steps=100, warmup=500))",
+    fix: "Give `steps` >= 1 and a `warmup` below `steps` (both count the update's applications), a final fraction (`end`, `min`) in [0, 1], and for step_decay `every` >= 1 and `gamma` in (0, 1].",
+  },
+  {
+    code: "E0414",
+    title: "an update's constraint is not an elementwise projection",
+    example: "update d: D maximizes l with rmsprop(lr=5e-5) constrain sym_eig_below(1)",
+    fix: "An update takes `constrain clip(lo, hi)` (WGAN weight clipping) or `constrain nonneg`, applied to every tensor it trains; matrix constraints go on a `weights` declaration.",
+  },
   // ---------- params and compile-time values ----------
   {
     code: "E0501",
