@@ -4,14 +4,19 @@
 // min over label permutations of mean_k |mu_k - m_k|_2.
 //   npx tsx experiments/gat_gmm_vs_em.ts            d in {2,5,10}, sep in {1,2,4}, 5 seeds, 600 GDA steps (the spec default)
 //   npx tsx experiments/gat_gmm_vs_em.ts --quick    d in {2,10}, sep in {1,2,4}, 2 seeds, 600 GDA steps
-// Flags: --steps N, --seeds N override either preset.
-import { compileModule, makeProgram, readParam } from "./lib/spec-program.ts";
+// Flags: --steps N, --seeds N override either preset; --dims 2,5,10,50 picks the dimensions (issue 16 adds d = 50:
+//   npx tsx experiments/gat_gmm_vs_em.ts --dims 2,5,10,50);
+// --backend ort|wasm (default ort: the compiled step graphs on onnxruntime-node, one thread; wasm: the tfjs trainer).
+import { compileModule, makeOrtProgram, makeProgram, readParam } from "./lib/spec-program.ts";
 import { fmtMeanStd, intFlag, markdownTable, parseFlags } from "./lib/table.ts";
 import { fitGmmEm, gmmNll, paramError, type Gmm } from "../runtime/metrics/gmm.ts";
 import type { Dataset } from "../runtime/types.ts";
 
 const { quick, values } = parseFlags(process.argv.slice(2));
-const DIMS = quick ? [2, 10] : [2, 5, 10];
+const DIMS = values.dims ? values.dims.split(",").map(Number) : quick ? [2, 10] : [2, 5, 10];
+if (DIMS.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--dims ${values.dims}: positive integers`);
+const BACKEND = values.backend ?? "ort";
+if (BACKEND !== "ort" && BACKEND !== "wasm") throw new Error(`--backend ${BACKEND}: ort or wasm`);
 const SEPS = [1, 2, 4];
 const SEEDS = intFlag(values, "seeds", quick ? 2 : 5);
 const STEPS = intFlag(values, "steps", 600);
@@ -44,13 +49,17 @@ for (const d of DIMS)
     const row: Row = { d, sep, gat: { nll: [], err: [] }, em: { nll: [], err: [] }, truth: [], init: [] };
     for (let s = 0; s < SEEDS; s++) {
       // seed s: data set data_seed = s + 1 and the program seed s (which draws the data-point init of mu)
-      const { module } = await compileModule("gat_gmm", { d, sep, data_seed: s + 1 });
-      const p = await makeProgram(module, s);
+      const c = await compileModule("gat_gmm", { d, sep, data_seed: s + 1 }, { graphs: BACKEND === "ort" });
+      const ort = BACKEND === "ort" ? await makeOrtProgram(c, s) : null;
+      const p = ort ? ort.program : await makeProgram(c.module, s);
       const truthMeans = (p.data.truth!.means as number[][]).flat();
       const k = 2;
       const truth: Gmm = { k, d, weights: Float64Array.from([0.5, 0.5]), means: Float64Array.from(truthMeans), covs: eyeCovs(k, d) };
       const init = Float64Array.from((await readParam(p, "mu")).data);
-      for (let i = 0; i < STEPS; i++) await p.trainStep(i);
+      if (ort) {
+        for (let i = 0; i < STEPS; i++) await ort.stepper.trainStep(i);
+        await ort.stepper.flush();
+      } else for (let i = 0; i < STEPS; i++) await p.trainStep(i);
       const mu = Float64Array.from((await readParam(p, "mu")).data);
       const test = matrixOf(p.data.test!);
       // GAT-GMM's generator is exactly the mixture sum_k 1/2 N(mu_k, I) (cov = identity)
@@ -77,7 +86,7 @@ for (const d of DIMS)
   }
 
 console.log(
-  `GAT-GMM (${STEPS} simultaneous GDA steps, batch 1000, defaults of specs/gat_gmm.gan) vs EM (full covariances, ` +
+  `GAT-GMM (backend ${BACKEND}, ${STEPS} simultaneous GDA steps, batch 1000, defaults of specs/gat_gmm.gan) vs EM (full covariances, ` +
     `same initial means, identity covariances, equal weights), ${SEEDS} seed(s); test NLL per sample on 10,000 held-out ` +
     `points; mean error = min over label permutations of mean_k |mu_k - m_k|; mean ± std over seeds.\n`,
 );

@@ -187,13 +187,16 @@ export interface WeightsDecl extends Node {
   type: TypeExpr;
   init: Expr | null;
   constrain: Expr | null;
+  /** `fixed`: a frozen tensor (never updated, no optimizer slots, still checkpointed); the word's span */
+  fixed?: Ident;
 }
 export interface LetDecl extends Node {
   kind: "Let";
   name: Ident;
   value: Expr;
 }
-export type Role = "generator" | "discriminator" | "head" | "network";
+/** `block`: a parametric block, expanded with its own layers at each use inside a network body */
+export type Role = "generator" | "discriminator" | "head" | "network" | "block";
 export interface NetworkDecl extends Node {
   kind: "Network";
   role: Role;
@@ -219,6 +222,8 @@ export interface UpdateDecl extends Node {
   loss: Ident;
   optimizer: Expr;
   every: Expr | null;
+  /** `constrain clip(lo, hi)` / `constrain nonneg`: projects every tensor the update trains after each step */
+  constrain?: Expr;
 }
 export interface Setting extends Node {
   name: Ident;

@@ -233,14 +233,14 @@ function item(it: A.Item, ind: string, ctx: Ctx): string {
     case "Data": return headed(`data ${it.bindings.map(binding).join(", ")} =`, it.source, ind);
     case "Latent": return headed(`latent ${it.name.name} ~`, it.dist, ind);
     case "Weights":
-      return `weights ${it.name.name}: ${type(it.type)}${it.init ? " init " + expr(it.init) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}`;
+      return `weights ${it.name.name}: ${type(it.type)}${it.init ? " init " + expr(it.init) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}${it.fixed ? " fixed" : ""}`;
     case "Let": return headed(`let ${it.name.name} =`, it.value, ind);
     case "Network":
       return headed(`${it.role} ${it.name.name}(${it.params.map(binding).join(", ")}) -> ${type(it.returns)} =`, it.body, ind);
     case "Loss": return headed(`loss ${it.name.name} =`, it.value, ind);
     case "Update": {
       const targets = it.targets.map((t) => (t.member ? `${t.name.name}.${t.member.name}` : t.name.name)).join(", ");
-      return `update ${it.name.name}: ${targets} ${it.direction} ${it.loss.name} with ${expr(it.optimizer)}${it.every ? " every " + expr(it.every) : ""}`;
+      return `update ${it.name.name}: ${targets} ${it.direction} ${it.loss.name} with ${expr(it.optimizer)}${it.every ? " every " + expr(it.every) : ""}${it.constrain ? " constrain " + expr(it.constrain) : ""}`;
     }
     case "Train": return block("train", it.settings.map((s) => `${s.name.name} ${expr(s.value)}`), ind);
     case "Evaluate":

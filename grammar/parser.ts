@@ -5,7 +5,7 @@ import type { IToken, TokenType } from "chevrotain";
 import { EmbeddedActionsParser, EOF } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import type * as A from "./ast.ts";
-import type { Position, Span } from "../compiler/diagnostics/diagnostic.ts";
+import type { DiagnosticCode, Position, Span } from "../compiler/diagnostics/diagnostic.ts";
 import { ganErrorMessages } from "./messages.ts";
 
 const K = T.KW;
@@ -26,7 +26,7 @@ export class GanParser extends EmbeddedActionsParser {
   private lastLine = 1;
   private lastColumn = 1;
   /** Syntax errors found while building the AST (not chevrotain's), e.g. a positional argument after named ones. */
-  extraErrors: { code: string; message: string; span: Span; hints: string[] }[] = [];
+  extraErrors: { code: DiagnosticCode; message: string; span: Span; hints: string[] }[] = [];
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: ganErrorMessages });
@@ -226,7 +226,12 @@ export class GanParser extends EmbeddedActionsParser {
   binding = this.RULE("binding", (): A.Binding => {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
-    const type = this.SUBRULE(this.typeExpr);
+    // `w: int` / `w: real`: a block's compile-time argument (the checker refuses them elsewhere)
+    const type = this.OR([
+      { ALT: () => this.scalarType(this.CONSUME(K.int)) },
+      { ALT: () => this.scalarType(this.CONSUME(K.real)) },
+      { ALT: () => this.SUBRULE(this.typeExpr) },
+    ]);
     return this.ACTION(() => ({ name: this.ident(name), type: type ?? this.errType(), span: this.spanFrom(name) }));
   });
 
@@ -255,12 +260,22 @@ export class GanParser extends EmbeddedActionsParser {
       const e = this.SUBRULE2(this.expression);
       this.ACTION(() => (constrain = this.orErr(e)));
     });
+    // `fixed` (a contextual word, not a keyword: fixed(...) stays a prior function): frozen, never updated
+    let fixed: A.Ident | null = null;
+    this.OPTION3({
+      GATE: () => this.LA(1).tokenType === T.Identifier && this.LA(1).image === "fixed" && this.LA(2).tokenType !== T.LParen,
+      DEF: () => {
+        const tok = this.CONSUME2(T.Identifier);
+        this.ACTION(() => (fixed = this.ident(tok)));
+      },
+    });
     return this.ACTION(() => ({
       kind: "Weights" as const,
       name: this.ident(name),
       type: type ?? this.errType(),
       init,
       constrain,
+      ...(fixed ? { fixed } : {}),
       span: this.spanFrom(first),
     }));
   });
@@ -279,6 +294,7 @@ export class GanParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(K.discriminator) },
       { ALT: () => this.CONSUME(K.head) },
       { ALT: () => this.CONSUME(K.network) },
+      { ALT: () => this.CONSUME(K.block) },
     ]);
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
@@ -338,6 +354,13 @@ export class GanParser extends EmbeddedActionsParser {
       const e = this.SUBRULE2(this.expression);
       this.ACTION(() => (every = this.orErr(e)));
     });
+    // `constrain clip(-c, c)`: a projection of every tensor the update trains, after each of its steps (issue 21)
+    let constrain: A.Expr | null = null;
+    this.OPTION2(() => {
+      this.CONSUME(K.constrain);
+      const e = this.SUBRULE3(this.expression);
+      this.ACTION(() => (constrain = this.orErr(e)));
+    });
     return this.ACTION(() => ({
       kind: "Update" as const,
       name: this.ident(name),
@@ -346,6 +369,7 @@ export class GanParser extends EmbeddedActionsParser {
       loss: this.ident(loss),
       optimizer: this.orErr(optimizer),
       every,
+      ...(constrain ? { constrain } : {}),
       span: this.spanFrom(first),
     }));
   });
@@ -447,6 +471,9 @@ export class GanParser extends EmbeddedActionsParser {
     });
     return this.ACTION(() => ({ kind: "Type" as const, name: this.ident(name), dims, span: this.spanFrom(name) }));
   });
+  private scalarType(tok: IToken): A.TypeExpr {
+    return this.ACTION(() => ({ kind: "Type" as const, name: this.ident(tok), dims: [], span: this.spanFrom(tok) }));
+  }
   private errType(): A.TypeExpr {
     const e = this.errExpr();
     return { kind: "Type", name: { kind: "Ident", name: "", span: e.span }, dims: [], span: e.span };

@@ -14,6 +14,7 @@ import type { Program, ProgramMeta } from "./program.ts";
 import { GancRuntimeError } from "./errors.ts";
 import { tf } from "./tf.ts";
 import { loadRun as loadRunDir } from "./train/rundir.ts";
+import { sampleRng } from "./train/evaluate.ts";
 
 export interface Samples {
   data: Float32Array;
@@ -26,8 +27,9 @@ export interface TrainedRun {
   meta: ProgramMeta;
   /** the checkpoint step the parameters come from */
   step: number;
-  /** n generator samples [n, ...meta.sampleSpace.shape]; `component`: from one mixture component only */
-  sample(n: number, opts?: { component?: number }): Promise<Samples>;
+  /** n generator samples [n, ...meta.sampleSpace.shape]; `component`: from one mixture component only; `seed`: the
+   * draws of `ganc sample --seed` (without it, the program's own stream, which advances with each call) */
+  sample(n: number, opts?: { component?: number; seed?: number }): Promise<Samples>;
   /** the PCM head's responsibilities [n, K] for rows x (n * prod(sample shape) values); throws when the spec has
    * no head (meta.head === null) */
   assign(x: ArrayLike<number>): Promise<Samples>;
@@ -50,7 +52,8 @@ export async function loadRun(dir: string, opts: { backend?: BackendName } = {})
     program,
     async sample(n, o) {
       if (!(Number.isInteger(n) && n >= 1)) throw new GancRuntimeError(`sample: n must be a positive integer, got ${n}`, { code: "usage" });
-      const t = program.sample(n, o);
+      const rng = o?.seed === undefined ? undefined : sampleRng(run.seed, run.step, o.seed);
+      const t = program.sample(n, { ...(o?.component === undefined ? {} : { component: o.component }), ...(rng ? { rng } : {}) });
       try {
         return { data: Float32Array.from(await t.data()), shape: [...t.shape] };
       } finally {

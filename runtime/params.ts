@@ -116,11 +116,12 @@ class Store implements ParamStore {
     return [...this.vars.keys()];
   }
 
-  createState(name: string, shape: number[], value: number): tf.Variable {
+  createState(name: string, shape: number[], value: number | InitSpec): tf.Variable {
     const existing = this.state.get(name);
     if (existing) return existing;
     checkShape(name, shape);
-    const v = tf.variable(tf.fill(shape, value, "float32"), false, `${name}#${uid++}`);
+    const init = typeof value === "number" ? tf.fill(shape, value, "float32") : tf.tensor(initValues(name, shape, value, this.rng), shape, "float32");
+    const v = tf.variable(init, false, `${name}#${uid++}`);
     this.state.set(name, v);
     return v;
   }

@@ -66,8 +66,10 @@ export interface Program {
   trainStep(step: number): Promise<Record<string, number>>;
   /** gradient-checking hooks (see ReferenceHooks); optional for hand-written programs */
   reference?: ReferenceHooks;
-  /** n generator samples [n, ...sampleSpace.shape]; `component` draws from one mixture component only */
-  sample(n: number, opts?: { component?: number }): tf.Tensor;
+  /** n generator samples [n, ...sampleSpace.shape]; `component` draws from one mixture component only; `rng`
+   * draws the latents from that stream instead of the program's own sampling stream (evaluation and `ganc sample`
+   * pass one derived from the run seed and the step, so their numbers do not depend on earlier draws) */
+  sample(n: number, opts?: { component?: number; rng?: Rng }): tf.Tensor;
   /** PCM head responsibilities for x [n, ...sampleSpace.shape] -> [n, K]; null when the spec has no head */
   assign: ((x: tf.Tensor) => tf.Tensor) | null;
   /** apply any network by name to per-example inputs (evaluation metrics) */

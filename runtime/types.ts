@@ -6,6 +6,7 @@
 // E[...]) has no batch axis.
 
 import type * as tf from "@tensorflow/tfjs";
+import type { LrSchedule } from "./optim/schedule.ts";
 
 export type Tensor = tf.Tensor;
 
@@ -38,8 +39,9 @@ export interface ParamStore {
   get(name: string): tf.Variable;
   has(name: string): boolean;
   names(): string[];
-  /** non-trainable state saved in checkpoints (batchnorm moving statistics) */
-  createState(name: string, shape: number[], value: number): tf.Variable;
+  /** non-trainable state saved in checkpoints (batchnorm moving statistics, spectral_norm's power-iteration vector) */
+  /** a constant fill, or an InitSpec drawn from the store's rng (spectral_norm's u) */
+  createState(name: string, shape: number[], value: number | InitSpec): tf.Variable;
   stateNames(): string[];
 }
 
@@ -63,10 +65,11 @@ export interface Optimizer {
   getState(): Promise<NamedArrays>;
   setState(state: NamedArrays): void;
 }
+/** `schedule`: the lr multiplier per application (runtime/optim/schedule.ts); absent or null = constant */
 export type OptimizerSpec =
-  | { kind: "adam"; lr: number; beta1: number; beta2: number; eps: number }
-  | { kind: "sgd"; lr: number; momentum: number }
-  | { kind: "rmsprop"; lr: number; decay: number; eps: number; momentum: number };
+  | { kind: "adam"; lr: number; beta1: number; beta2: number; eps: number; schedule?: LrSchedule | null }
+  | { kind: "sgd"; lr: number; momentum: number; schedule?: LrSchedule | null }
+  | { kind: "rmsprop"; lr: number; decay: number; eps: number; momentum: number; schedule?: LrSchedule | null };
 
 /** Plain serialisable arrays keyed by name (checkpoints). */
 export type NamedArrays = Record<string, { shape: number[]; dtype: "float32" | "int32"; data: number[] }>;

@@ -5,10 +5,11 @@ import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IRDist, IRInit, Json, OpName, TensorType } from "../ir/ir.ts";
 import type { Checker, Cx } from "./checker.ts";
 import { constJson, fmtNum } from "./checker.ts";
-import { applyLayer } from "./layers.ts";
+import { applyLayer, checkSpectralNorm } from "./layers.ts";
 import { instantiate, newBindings, parsePattern, showType, unify, type Bindings } from "./patterns.ts";
 import { isBuiltin, type SigParam, type Signature, type SignatureEntry } from "./signatures.ts";
 import { ERR, broadcastShapes, describe, sameShape, type BoundArg, type Val } from "./values.ts";
+import { scheduleProblem, type LrSchedule } from "../../runtime/optim/schedule.ts";
 
 type Fail = { why: string; domain: boolean };
 type TVal = Val & { k: "tensor" };
@@ -90,6 +91,9 @@ export function acceptArg(ck: Checker, p: SigParam, v: Val, b: Bindings): Fail |
       return v.k === "ref" && v.kind === "latent" ? null : fail(`expected a latent, got ${describe(v)}`);
     case "weights":
       return v.k === "ref" && v.kind === "weights" ? null : fail(`expected weights, got ${describe(v)}`);
+    case "schedule":
+      if (v.k === "schedule" || (v.k === "entry" && v.entry.category === "schedule")) return null;
+      return fail(`expected a learning-rate schedule (constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n)), got ${describe(v)}`);
   }
 }
 
@@ -141,12 +145,34 @@ function toInit(ck: Checker, v: Val, span: Span, cx: Cx): IRInit | null {
   return null;
 }
 
+// ---------- learning-rate schedules ----------
+
+function toSchedule(name: string, A: (n: string) => Val | undefined): LrSchedule {
+  switch (name) {
+    case "warmup":
+      return { kind: "warmup", steps: num(A("steps")) };
+    case "linear_decay":
+      return { kind: "linear", steps: num(A("steps")), warmup: num(A("warmup")), end: num(A("end")) };
+    case "cosine":
+      return { kind: "cosine", steps: num(A("steps")), warmup: num(A("warmup")), min: num(A("min")) };
+    case "step_decay":
+      return { kind: "step", every: num(A("every")), gamma: num(A("gamma"), 0.1) };
+    default:
+      return { kind: "constant" };
+  }
+}
+
+function scheduleHint(s: LrSchedule): string[] {
+  if (s.kind === "linear" || s.kind === "cosine") return ["`warmup` counts applications inside `steps`: e.g. cosine(steps=10000, warmup=500)"];
+  return [];
+}
+
 // ---------- entry application ----------
 
 export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, bound: Map<string, BoundArg>, cx: Cx, span: Span): Val {
   const A = (n: string) => get(bound, sig, n);
   const S = (n: string) => bound.get(n)?.span ?? span;
-  if (sig.returns === "layer") return { k: "fn", entry, sig, args: bound, span };
+  if (sig.returns === "layer") return entry.name === "spectral_norm" ? checkSpectralNorm(ck, entry, sig, bound, cx, span) : { k: "fn", entry, sig, args: bound, span };
   if (sig.returns === "init" && entry.name === "eye") return { k: "init", init: { kind: "eye" } };
   switch (entry.category) {
     case "distribution":
@@ -179,8 +205,18 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
       break;
     case "constraint":
       return { k: "constraint", kind: entry.name, args: argsJson(sig, bound) };
+    case "schedule": {
+      const schedule = toSchedule(entry.name, A);
+      const problem = scheduleProblem(schedule);
+      if (problem) return ck.error("E0412", `${entry.name}(...): ${problem}`, span, scheduleHint(schedule));
+      return { k: "schedule", schedule };
+    }
     case "optimizer": {
       const kind = entry.name as "adam" | "sgd" | "rmsprop";
+      let sv = A("schedule");
+      if (sv && sv.k === "entry") sv = ck.callEntry(sv.entry, [], cx, S("schedule"), S("schedule"));
+      if (sv && sv.k === "error") return ERR;
+      const schedule = sv && sv.k === "schedule" && sv.schedule.kind !== "constant" ? { schedule: sv.schedule } : {};
       return {
         k: "optimizer",
         opt: {
@@ -191,6 +227,7 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
           eps: kind === "sgd" ? 0 : num(A("eps")),
           momentum: kind === "adam" ? 0 : num(A("momentum")),
           decay: kind === "rmsprop" ? num(A("decay")) : 0,
+          ...schedule,
         },
       };
     }
@@ -251,6 +288,8 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
     }
     case "concat":
       return concat(ck, bound, cx, span);
+    case "one_hot":
+      return oneHot(ck, A("index")!, S("index"), num(A("classes")), S("classes"), cx, span);
     case "each":
     case "component": {
       const name = (A("z") as { name: string }).name;
@@ -266,6 +305,14 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
     }
     case "responsibilities":
       return responsibilities(ck, A("z")!, S("z"), cx, span);
+    case "sqnorm": {
+      const x = ck.toTensor(A("x")!, cx, S("x"));
+      if (x.k !== "tensor") return ERR;
+      const sq = cx.g!.add("square", [x.id], {}, { elem: "real", shape: x.type.shape, batched: x.type.batched }, span) as TVal;
+      return cx.g!.add("sum", [sq.id], { axes: null }, { elem: "real", shape: [], batched: x.type.batched }, span);
+    }
+    case "grad":
+      return gradOp(ck, A("f")!, S("f"), A("wrt")!, S("wrt"), cx, span);
   }
   return ck.error("E0799", `internal error: no implementation for \`${entry.name}\``, span);
 }
@@ -338,6 +385,17 @@ function concat(ck: Checker, bound: Map<string, BoundArg>, cx: Cx, span: Span): 
   const last = parts.reduce((n, p) => n + p.type.shape[p.type.shape.length - 1], 0);
   const shape = [...first.type.shape.slice(0, -1), last];
   return cx.g!.add("concat", parts.map((p) => p.id), { axis: -1 }, { elem: "real", shape, batched }, span);
+}
+
+/** one_hot(index, classes): an Index[K] (K = classes) as its one-hot row, typed Simplex[K] like eye(K)[index] */
+function oneHot(ck: Checker, iv: Val, is: Span, K: number, ks: Span, cx: Cx, span: Span): Val {
+  const x = ck.toTensor(iv, cx, is);
+  if (x.k !== "tensor") return ERR;
+  if (x.type.classes !== undefined && x.type.classes !== K)
+    return ck.error("E0330", `one_hot(..., ${K}) of ${showType(x.type)}: the index has ${x.type.classes} classes, not ${K}`, ks, [
+      `write one_hot(..., ${x.type.classes}), or declare the index as Index[${K}]`,
+    ]);
+  return cx.g!.add("one_hot", [x.id], { classes: K }, { elem: "real", shape: [...x.type.shape, K], batched: x.type.batched, tag: "simplex", classes: K }, span);
 }
 
 function responsibilities(ck: Checker, zv: Val, zs: Span, cx: Cx, span: Span): Val {
@@ -599,4 +657,106 @@ export function dataColumns(source: string, args: Record<string, Json>): TensorT
     default:
       return null;
   }
+}
+
+// ---------- grad(f, wrt) (issue 21, item 3) ----------
+
+/** Loss primitives that act on each example alone and whose tfjs and step-IR forms are second-order safe. */
+const GRAD_SAFE_PRIMS = new Set(["log_sigmoid", "softplus", "bce", "hinge"]);
+
+/** Layers whose derivative cannot be differentiated again on one of the back ends, or that couple examples. */
+const GRAD_REFUSED_LAYERS: Record<string, string> = {
+  batchnorm: "its batch statistics couple the examples, so the gradient of one example's score is not per-example (and the tfjs reference would move the moving statistics twice)",
+  dropout: "its random mask would be drawn again by the tfjs reference's nested gradient, so the two back ends would differentiate different functions",
+  maxpool: "the tfjs reference has no second derivative of its pooling kernel (MaxPoolGrad), which the update's gradient of the penalty needs",
+  avgpool: "the tfjs reference has no second derivative of its pooling kernel (AvgPoolGrad), which the update's gradient of the penalty needs",
+};
+
+/**
+ * grad(f, wrt): the gradient of the batch sum of the per-example scalar f with respect to the per-example tensor
+ * wrt (a value of the same loss graph that f depends on: a data binding, a latent, a `let`, any expression, found by
+ * the graph's CSE), typed like wrt. Each example's row is d f_i / d wrt_i, since nothing on the path couples the
+ * examples (E[...], batch-statistics layers and whole-batch primitives are refused, E0343). IR: op `grad`
+ * args [f, wrt]. Every op on the path from wrt to f is differentiated twice by the update (the penalty's gradient
+ * with respect to the parameters), so ops without a second derivative on either back end are refused too.
+ */
+function gradOp(ck: Checker, fv: Val, fs: Span, wv: Val, ws: Span, cx: Cx, span: Span): Val {
+  if (cx.mode !== "loss")
+    return ck.error("E0345", `grad(...) is only allowed in losses (in ${cx.what})`, span, [
+      "write the penalty in a loss, e.g. loss d = ... + E[x] 5 * sqnorm(grad(D(x), x))",
+    ]);
+  if (wv.k === "ref" && wv.kind === "weights")
+    return ck.error("E0342", `grad with respect to weights \`${wv.name}\`: wrt must be a per-example input of the expression, not a parameter`, ws, [
+      "the update already differentiates its loss with respect to the parameters it names; grad(f, wrt) is for input gradients such as R1's grad(D(x), x)",
+    ]);
+  if (wv.k === "prior")
+    return ck.error("E0342", `grad with respect to the prior parameter \`${wv.latent}.${wv.member}\`: wrt must be a per-example input of the expression, not a parameter`, ws, [
+      "the update already differentiates its loss with respect to the parameters it names; grad(f, wrt) is for input gradients such as R1's grad(D(x), x)",
+    ]);
+  const f = ck.toTensor(fv, cx, fs);
+  const w = ck.toTensor(wv, cx, ws);
+  if (f.k !== "tensor" || w.k !== "tensor") return ERR;
+  const g = cx.g!;
+  if (!f.type.batched || f.type.shape.reduce((p, d) => p * d, 1) !== 1)
+    return ck.error("E0340", `grad differentiates a per-example scalar, but this is ${f.type.batched ? "" : "a whole-batch "}${showType(f.type)}`, fs, [
+      f.type.batched
+        ? "reduce it to one number per example first, e.g. grad(sum(G(z)), z) or grad(D(x), x)"
+        : "differentiate the per-example score, e.g. grad(D(x), x), and take E[...] of the result: a batch mean couples the examples",
+    ]);
+  if (!w.type.batched) {
+    const v = g.get(w.id);
+    const param = v.op === "weight" || v.op === "prior_param";
+    return ck.error("E0342", `grad with respect to ${param ? "a parameter" : `a whole-batch value (${showType(w.type)})`}: wrt must be a per-example input of the expression`, ws, [
+      "wrt is a data binding, a latent or a per-example value computed from them that f depends on, e.g. grad(D(x), x); the update differentiates the parameters itself",
+    ]);
+  }
+  // the values on a path from wrt to f
+  const from = new Set([w.id]);
+  for (let i = w.id + 1; i <= f.id; i++) if (g.get(i).args.some((a) => from.has(a))) from.add(i);
+  if (!from.has(f.id))
+    return ck.error("E0341", "grad: the expression does not depend on `wrt`", ws, [
+      "wrt must be an input of the expression as written: grad(D(x), x), or name a computed input with let (let xp = x + u, then grad(D(xp), xp)); a new expression here, like x + 0, is a different value",
+    ]);
+  const toF = new Set([f.id]);
+  for (let i = f.id; i >= w.id; i--) if (toF.has(i)) for (const a of g.get(i).args) toF.add(a);
+  for (let i = w.id; i <= f.id; i++) {
+    if (!from.has(i) || !toF.has(i) || i === w.id) continue;
+    const v = g.get(i);
+    const refuse = (what: string, why: string, related: { span: Span; message: string }[] = []) =>
+      ck.error("E0343", `grad: ${what} is on the path from \`wrt\` to the expression: ${why}`, fs, [
+        "keep grad's expression to networks of dense / conv layers and elementwise activations (relu, leaky_relu, tanh, sigmoid, softplus) and arithmetic",
+      ], related);
+    if (v.op === "grad") return refuse("another grad", "gradients of gradients inside a loss are not supported (the update's gradient would be a third derivative)");
+    if (v.op === "expect") return refuse("E[...]", "a batch mean couples the examples, so the result would not be a per-example gradient");
+    if (v.op === "responsibilities") return refuse("responsibilities(...)", "it has no second-order-safe form on the tfjs reference");
+    if (v.op === "prim" && (typeof v.attrs.plugin === "string" || !GRAD_SAFE_PRIMS.has(String(v.attrs.name))))
+      return refuse(`loss primitive \`${String(v.attrs.name)}\``, typeof v.attrs.plugin === "string"
+        ? "a plugin's tfjs implementation is not known to be twice differentiable"
+        : "it is not an elementwise, per-example function");
+    if (v.op === "fold_call") {
+      const bad = refusedLayer(ck, String(v.attrs.network), new Set());
+      if (bad) return refuse(`layer \`${bad.layer.kind}\` of network \`${bad.net}\``, GRAD_REFUSED_LAYERS[bad.layer.kind]!, [{ span: bad.layer.span, message: `\`${bad.layer.kind}\` used here` }]);
+    }
+  }
+  const t: TensorType = { elem: "real", shape: w.type.shape, batched: true };
+  if (w.type.tag === "image") t.tag = "image";
+  return g.add("grad", [f.id, w.id], {}, t, span);
+}
+
+/** The first layer of network `name` (or of a network it calls) that grad refuses. */
+function refusedLayer(ck: Checker, name: string, seen: Set<string>): { net: string; layer: { kind: string; span: Span } } | null {
+  if (seen.has(name)) return null;
+  seen.add(name);
+  const net = ck.network(name);
+  if (!net) return null;
+  for (const l of net.layers) {
+    if (!(l.kind in GRAD_REFUSED_LAYERS)) continue;
+    if (l.kind === "dropout" && !(Number(l.attrs.rate) > 0)) continue;
+    return { net: name, layer: l };
+  }
+  for (const c of net.calls) {
+    const r = refusedLayer(ck, c, seen);
+    if (r) return r;
+  }
+  return null;
 }

@@ -40,6 +40,7 @@ export type Decl =
   | { kind: "weights"; decl: A.WeightsDecl; span: Span }
   | { kind: "let"; decl: A.LetDecl; span: Span }
   | { kind: "network"; decl: A.NetworkDecl; span: Span }
+  | { kind: "block"; decl: A.NetworkDecl; span: Span }
   | { kind: "loss"; decl: A.LossDecl; span: Span };
 
 export interface NetState {
@@ -187,7 +188,7 @@ export class Checker {
           this.items.push(it);
           break;
         case "Network":
-          this.declare(it.name.name, { kind: "network", decl: it, span: it.name.span });
+          this.declare(it.name.name, { kind: it.role === "block" ? "block" : "network", decl: it, span: it.name.span });
           this.items.push(it);
           break;
         case "Loss":
@@ -382,6 +383,14 @@ export class Checker {
       case "Expect":
         return this.evExpect(e, cx);
       case "Pipe": {
+        // `h |> res(128)`: the piped value is a block's first argument
+        const r = e.right;
+        if (r.kind === "Call" && r.callee.kind === "Name" && !cx.locals.has(r.callee.name) && this.decls.get(r.callee.name)?.kind === "block") {
+          const left = this.ev(e.left, cx);
+          const rest = this.evArgs(r.args, cx);
+          if (left.k === "error" || rest.some((a) => a.val.k === "error")) return ERR;
+          return this.instantiateBlock(r.callee.name, [{ name: null, val: left, span: e.left.span, expr: e.left }, ...rest], cx, r.span);
+        }
         const left = this.ev(e.left, cx);
         const f = this.ev(e.right, cx);
         return this.applyValue(f, [{ name: null, val: left, span: e.left.span, expr: e.left }], cx, e.span, e.right.span);
@@ -425,6 +434,8 @@ export class Checker {
         // self-call messages), and every consumer of a network checks `network(name)`, null when it failed
         case "network":
           return { k: "ref", kind: "network", name };
+        case "block":
+          return { k: "ref", kind: "block", name };
         // inside a loss, another loss stands for its value (`loss g2 = g + 0.1 * d`); elsewhere it is a reference
         // (updates name losses)
         case "loss":
@@ -928,6 +939,7 @@ export class Checker {
   applyValue(f: Val, args: CallArg[], cx: Cx, span: Span, fSpan: Span): Val {
     if (f.k === "error" || args.some((a) => a.val.k === "error")) return ERR;
     if (f.k === "ref" && f.kind === "network") return this.callNetwork(f.name, args, cx, span);
+    if (f.k === "ref" && f.kind === "block") return this.instantiateBlock(f.name, args, cx, span);
     if (f.k === "entry") {
       if (f.entry.category === "layer") {
         const fn = this.callEntry(f.entry, [], cx, fSpan, fSpan);
@@ -1091,11 +1103,11 @@ export class Checker {
     last.type = { ...out };
     const vars: string[] = [];
     for (const l of net.layers) for (const p of l.params) vars.push(p.name);
-    for (const w of net.weights) vars.push(w);
+    for (const w of net.weights) if (!this.weight(w)?.fixed) vars.push(w); // frozen tensors are read, never updated
     for (const c of net.calls) for (const v of this.networks.get(c)?.vars ?? []) if (!vars.includes(v)) vars.push(v);
     return {
       name,
-      role: n.role,
+      role: n.role as IRNetwork["role"],
       inputs,
       output: out,
       layers: net.layers,
@@ -1107,8 +1119,9 @@ export class Checker {
   }
 
   /** A declared type to a TensorType (per-example types are `batched`). */
-  evType(te: A.TypeExpr, batched: boolean): TensorType | null {
+  evType(te: A.TypeExpr, batched: boolean, locals?: Map<string, Val>): TensorType | null {
     const cx = this.constCx("a type");
+    if (locals) for (const [k, v] of locals) if (v.k === "num") cx.locals.set(k, v);
     const name = te.name.name;
     const dims: number[] = [];
     let ok = true;
@@ -1158,6 +1171,105 @@ export class Checker {
   }
 
   /** Call a network: arguments must match its declared inputs, possibly with extra leading dims (mapping). */
+  // ---------- parametric blocks ----------
+
+  /** blocks being expanded (recursion is refused: E0355) */
+  blockBusy: string[] = [];
+  /** blocks whose body failed once: later uses stay quiet */
+  failedBlocks = new Set<string>();
+
+  /** A block's compile-time arguments are `int` / `real` (no dims); the others are typed tensor inputs. */
+  static blockScalar(b: A.Binding): "int" | "real" | null {
+    const n = b.type.name.name;
+    return (n === "int" || n === "real") && b.type.dims.length === 0 ? n : null;
+  }
+
+  /** Check a block declaration on its own: argument names once, at least one tensor input. The body is checked at each use, with the arguments bound. */
+  checkBlockDecl(n: A.NetworkDecl): void {
+    const seen = new Map<string, Span>();
+    let tensors = 0;
+    for (const b of n.params) {
+      const prev = seen.get(b.name.name);
+      if (prev) this.error("E0202", `argument \`${b.name.name}\` is declared twice`, b.name.span, [], [{ span: prev, message: "first declared here" }]);
+      seen.set(b.name.name, b.name.span);
+      if (!Checker.blockScalar(b)) tensors++;
+    }
+    if (tensors === 0)
+      this.error("E0353", `block \`${n.name.name}\` has no tensor input`, n.name.span, [
+        "declare the input it transforms, e.g. `block res(x: Real[64], w: int) -> Real[64] = ...`",
+      ]);
+  }
+
+  /** `res(h, 128)` inside a network body: the block's body expanded in place, its layers new instances named
+   * `<Net>/<block>_<i>/<kind>_<j>` (so each use has its own parameters, readable in checkpoints). */
+  instantiateBlock(name: string, args: CallArg[], cx: Cx, span: Span): Val {
+    const d = this.decls.get(name) as Extract<Decl, { kind: "block" }>;
+    const decl = d.decl;
+    const where = [{ span: decl.name.span, message: `block \`${name}\` declared here` }];
+    const sig = `${name}(${decl.params.map((p) => `${p.name.name}: ${p.type.name.name}${p.type.dims.length ? "[...]" : ""}`).join(", ")})`;
+    if (cx.mode !== "network" || !cx.net || !cx.g)
+      return this.error("E0354", `block \`${name}\` can only be used inside a network body (in ${cx.what})`, span, [
+        `use it in a network: \`network N(x: ...) -> ... = ${name}(x, ...)\`, then call N`,
+      ], where);
+    const from = this.blockBusy.indexOf(name);
+    if (from >= 0)
+      return this.error("E0355", `block \`${name}\` is used inside itself: ${[...this.blockBusy.slice(from), name].join(" -> ")}`, span, [
+        "blocks are expanded at each use, so a recursive block never ends; repeat it explicitly instead",
+      ], where);
+    if (args.length !== decl.params.length)
+      return this.error("E0352", `block \`${name}\` takes ${decl.params.length} argument${decl.params.length === 1 ? "" : "s"}, got ${args.length}`, span, [`it is ${sig}`], where);
+    if (this.failedBlocks.has(name)) return ERR;
+    const locals = new Map<string, Val>();
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i], p = decl.params[i];
+      const declared = [{ span: p.type.span, message: `\`${p.name.name}\` is declared here` }];
+      if (a.name && a.name.name !== p.name.name)
+        return this.error("E0352", `argument ${i + 1} of block \`${name}\` is \`${p.name.name}\`, not \`${a.name.name}\``, a.name.span, [`it is ${sig}`], declared);
+      const sc = Checker.blockScalar(p);
+      if (sc) {
+        if (a.val.k !== "num" || (sc === "int" && !a.val.isInt))
+          return this.error("E0353", `argument \`${p.name.name}\` of block \`${name}\` is a compile-time ${sc}, got ${describe(a.val)}`, a.span, [
+            "pass a literal or a param (block arguments are fixed when the network is built)",
+          ], declared);
+        locals.set(p.name.name, a.val);
+        continue;
+      }
+      const want = this.evType(p.type, true, locals);
+      if (!want) return ERR;
+      const t = this.toTensor(a.val, cx, a.span);
+      if (t.k !== "tensor") return ERR;
+      if (t.type.elem !== want.elem || !sameShape(t.type.shape, want.shape) || !t.type.batched)
+        return this.error("E0353", `argument \`${p.name.name}\` of block \`${name}\` expects ${showType(want)}, got ${showType(t.type)}`, a.span, [], [
+          { span: p.type.span, message: `\`${p.name.name}\` is declared as ${showType(want)} here` },
+        ]);
+      locals.set(p.name.name, t);
+    }
+    const out = this.evType(decl.returns, true, locals);
+    if (!out) return ERR;
+    const net = cx.net;
+    const key = `block:${name}`;
+    const k = net.counters.get(key) ?? 0;
+    net.counters.set(key, k + 1);
+    const inner: NetState = { name: `${net.name}/${name}_${k}`, layers: net.layers, counters: new Map(), calls: net.calls, weights: net.weights };
+    const icx: Cx = { mode: "network", g: cx.g, locals, lets: new Map(), net: inner, what: `block ${name} (in ${cx.what})` };
+    const before = this.diags.length;
+    this.blockBusy.push(name);
+    const body = this.ev(decl.body, icx);
+    this.blockBusy.pop();
+    const t = body.k === "error" ? body : this.toTensor(body, icx, decl.body.span);
+    if (t.k !== "tensor") {
+      if (this.diags.length > before) this.failedBlocks.add(name);
+      return ERR;
+    }
+    if (t.type.elem !== out.elem || !sameShape(t.type.shape, out.shape)) {
+      this.failedBlocks.add(name);
+      return this.error("E0308", `block \`${name}\` is declared to return ${showType(out)} but its body produces ${showType(t.type)}`, decl.body.span, [], [
+        { span: decl.returns.span, message: `declared return type ${showType(out)}` },
+      ]);
+    }
+    return t;
+  }
+
   callNetwork(name: string, args: CallArg[], cx: Cx, span: Span): Val {
     const d = this.decls.get(name) as Extract<Decl, { kind: "network" }>;
     if (cx.mode === "const") return this.error("E0507", `a network call is not a compile-time constant (in ${cx.what})`, span);
@@ -1406,7 +1518,11 @@ export class Checker {
           this.error("E0316", `sym_eig_below needs square trailing dims [..., d, d], \`${name}\` is ${showType(t)}`, w.constrain.span);
       } else if (cv.k !== "error") this.error("E0312", `\`constrain\` needs a constraint (sym_eig_below, clip, nonneg), got ${describe(cv)}`, w.constrain.span);
     }
-    const ir: IRWeights = { name, type: t, init, constrain, span: w.span };
+    if (w.fixed && w.constrain)
+      this.error("E0332", `\`${name}\` is fixed, so its constraint would never be applied`, w.constrain.span, [
+        "a constraint projects a tensor after each update, and a fixed tensor has none: drop `constrain` or `fixed`",
+      ], [{ span: w.fixed.span, message: "declared fixed here" }]);
+    const ir: IRWeights = { name, type: t, init, constrain: w.fixed ? null : constrain, ...(w.fixed ? { fixed: true } : {}), span: w.span };
     this.weights.set(name, ir);
     return ir;
   }

@@ -8,6 +8,7 @@ import { fmtNum } from "./checker.ts";
 import { showType } from "./patterns.ts";
 import { EVALUATE_METRIC_NAMES, isEvaluateMetric } from "../../runtime/train/metric-names.ts";
 import { GraphBuilder, describe, suggest, type Val } from "./values.ts";
+import { sampleCountProblem } from "../../runtime/limits.ts";
 
 /** every store var a loss can influence: networks it calls (with their callees and weights), weights, priors */
 function lossVars(ck: Checker, loss: string): Set<string> {
@@ -79,6 +80,18 @@ export function checkUpdates(ck: Checker, items: A.Item[]): IRUpdate[] {
       if (e.k === "num" && Number.isInteger(e.v) && e.v >= 1) every = e.v;
       else if (e.k !== "error") ck.error("E0404", `\`every\` needs a positive int, got ${e.k === "num" ? fmtNum(e.v) : describe(e)}`, u.every.span);
     }
+    let constrain: IRUpdate["constrain"];
+    if (u.constrain) {
+      let cv = ck.ev(u.constrain, cx);
+      if (cv.k === "entry" && cv.entry.category === "constraint") cv = ck.callEntry(cv.entry, [], cx, u.constrain.span, u.constrain.span);
+      if (cv.k === "constraint" && (cv.kind === "clip" || cv.kind === "nonneg")) constrain = { kind: cv.kind, args: cv.args, span: u.constrain.span };
+      else if (cv.k === "constraint")
+        ck.error("E0414", `an update's \`constrain\` projects every tensor it trains elementwise; ${cv.kind} is not elementwise`, u.constrain.span, [
+          `use clip(lo, hi) or nonneg on the update, and put ${cv.kind}(...) on a \`weights\` declaration`,
+        ]);
+      else if (cv.k !== "error") ck.error("E0414", `\`constrain\` on an update needs clip(lo, hi) or nonneg, got ${describe(cv)}`, u.constrain.span);
+      if (!constrain) ok = false;
+    }
     if (!ok || !lossOk || opt.k !== "optimizer") continue;
     const vars = new Set(groups.flatMap((g) => g.vars));
     const project = [...ck.weights.values()].filter((w) => w && w.constrain && vars.has(w.name)).map((w) => w!.name);
@@ -91,6 +104,7 @@ export function checkUpdates(ck: Checker, items: A.Item[]): IRUpdate[] {
       every,
       repeat: 1,
       project,
+      ...(constrain ? { constrain } : {}),
       span: u.span,
     });
   }
@@ -143,7 +157,16 @@ function group(ck: Checker, t: A.UpdateTarget): IRUpdateGroup | null {
     }
     return { kind: "network", name, vars: n.vars, span: t.span };
   }
-  if (d.kind === "weights") return ck.weight(name) ? { kind: "weights", name, vars: [name], span: t.span } : null;
+  if (d.kind === "weights") {
+    const w = ck.weight(name);
+    if (w?.fixed) {
+      ck.error("E0331", `\`${name}\` is fixed: no update can change it`, t.span, [
+        `drop \`${name}\` from the update, or remove \`fixed\` from its declaration to make it learnable`,
+      ], [{ span: d.span, message: `\`${name}\` declared fixed here` }]);
+      return null;
+    }
+    return w ? { kind: "weights", name, vars: [name], span: t.span } : null;
+  }
   const hint = d.kind === "latent" ? [`update its learnable parameters instead: ${name}.means, ${name}.scale`] : [];
   ck.error("E0401", `\`${name}\` is a ${d.kind}, not a learnable group`, t.span, hint, [{ span: d.span, message: "declared here" }]);
   return null;
@@ -251,12 +274,34 @@ export function checkEvaluate(ck: Checker, items: A.Item[]): IREvaluate {
     }
     const problem = metricProblem(ck, v.name, v.args);
     if (problem) ck.error("E0405", `${v.name}: ${problem}`, m.span);
+    const tooMany = sampleCountOf(ck, v.name, v.args);
+    if (tooMany) ck.error("E0615", tooMany.message, m.span, [tooMany.hint]);
     const labels = v.args.labels;
     if (typeof labels === "string" && ck.dataType(labels)?.tag !== "index")
       ck.error("E0405", `${v.name}: labels \`${labels}\` must be an Index[K] data binding`, m.span);
     ev.metrics.push(metric);
   }
   return ev;
+}
+
+/** A metric that draws more generator samples than fit in memory (runtime/limits.ts): E0615 now, not an
+ * allocation failure at the first evaluation. null: within the limit, or no generator to judge by. */
+function sampleCountOf(ck: Checker, name: string, args: Record<string, unknown>): { message: string; hint: string } | null {
+  const gen = ck.networkOrder.find((n) => n.role === "generator");
+  if (!gen) return null;
+  const d = gen.output.shape.reduce((a, b) => a * b, 1);
+  const int = (k: string) => (typeof args[k] === "number" && Number.isFinite(args[k]) ? (args[k] as number) : null);
+  let n: number | null = null;
+  let what = "";
+  if (name === "samples") {
+    const grid = int("grid");
+    const per = int("per_component");
+    const k = gen.inputs.map((i) => ck.latents.get(i.name)?.dist).find((x) => x?.kind === "gaussian_mixture");
+    if (int("n") !== null) [n, what] = [int("n"), `samples(n=${int("n")})`];
+    else if (grid !== null) [n, what] = [grid * grid, `samples(grid=${grid})`];
+    else if (per !== null && k?.kind === "gaussian_mixture") [n, what] = [per * k.components, `samples(per_component=${per}) with ${k.components} components`];
+  } else if (int("samples") !== null) [n, what] = [int("samples"), `${name}(samples=${int("samples")})`];
+  return n === null ? null : sampleCountProblem(n, d, what);
 }
 
 /**
@@ -339,7 +384,7 @@ export function warnUnupdated(ck: Checker, updates: IRUpdate[]): void {
       ]);
   }
   for (const w of ck.weights.values())
-    if (w && !updated.has(w.name)) ck.warn("W0401", `weights \`${w.name}\` are never updated`, ck.decls.get(w.name)!.span, ["add it to an update, or it stays at its init"]);
+    if (w && !w.fixed && !updated.has(w.name)) ck.warn("W0401", `weights \`${w.name}\` are never updated`, ck.decls.get(w.name)!.span, ["add it to an update, or it stays at its init"]);
   for (const l of ck.latents.values())
     for (const p of l?.learnable ?? [])
       if (!updated.has(p)) ck.warn("W0401", `\`${p}\` is declared learn(...) but no update touches it`, l!.span, [`add \`${p}\` to an update, or use fixed(...)`]);

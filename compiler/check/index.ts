@@ -51,7 +51,8 @@ function run(spec: A.Spec, opts: CheckOptions): CheckResult {
         ck.weight(it.name.name);
         break;
       case "Network":
-        ck.network(it.name.name);
+        if (it.role === "block") ck.checkBlockDecl(it);
+        else ck.network(it.name.name);
         break;
     }
   }

@@ -24,7 +24,8 @@ export type ArgKind =
   | "network"
   | "data"
   | "latent"
-  | "weights";
+  | "weights"
+  | "schedule"; // a learning-rate schedule: cosine(steps=1000, warmup=100), ...
 
 export interface SigParam {
   name: string;
@@ -67,6 +68,7 @@ export type Category =
   | "init"
   | "constraint"
   | "optimizer"
+  | "schedule"
   | "loss"
   | "metric";
 
@@ -183,6 +185,12 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     ],
   },
   {
+    name: "one_hot",
+    category: "function",
+    doc: "one_hot(index, classes): an Index[classes] (a class label, a categorical code) as its one-hot row Simplex[classes]; usable in expressions and as a network input",
+    signatures: [{ params: [T("index", "Index[K]"), P("classes", "int", { min: 1 })], returns: "Simplex[K]", batch: "keep" }],
+  },
+  {
     name: "transpose",
     category: "function",
     doc: "swap the last two axes",
@@ -193,6 +201,18 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     category: "function",
     doc: "concatenate per-example values along the last axis (scalars count as [1])",
     signatures: [{ params: [T("a", "Real[...a]"), T("b", "Real[...b]")], returns: "Real[...c]", batch: "keep", variadic: true }],
+  },
+  {
+    name: "sqnorm",
+    category: "function",
+    doc: "squared Euclidean norm over every per-example axis: sum(square(x)), e.g. sqnorm(grad(D(x), x))",
+    signatures: [{ params: [T("x")], returns: "Real", batch: "keep" }],
+  },
+  {
+    name: "grad",
+    category: "function",
+    doc: "the gradient of a per-example scalar f with respect to a per-example tensor wrt it depends on, typed like wrt (R1: sqnorm(grad(D(x), x)))",
+    signatures: [{ params: [T("f", "Real[...f]"), T("wrt", "Real[...s]")], returns: "Real[...s]", batch: "keep" }],
   },
   // ---------- latent helpers ----------
   {
@@ -233,6 +253,32 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   pool("maxpool", "max pooling on [h, w, c] (stride defaults to size)"),
   pool("avgpool", "average pooling on [h, w, c] (stride defaults to size)"),
   {
+    name: "embedding",
+    category: "layer",
+    doc: "a learned [classes, dim] table indexed by an int / Index[classes] input: [...s] -> [...s, dim] (init uniform(-0.05, 0.05) unless `init`)",
+    signatures: [
+      {
+        params: [
+          P("classes", "int", { min: 1 }),
+          P("dim", "int", { min: 1 }),
+          P("init", "init", { default: null, doc: "the table's initializer: zeros, ones, normal(std), uniform(lo, hi), eye (classes = dim)" }),
+        ],
+        returns: "layer",
+      },
+    ],
+  },
+  {
+    name: "upsample",
+    category: "layer",
+    doc: "resize an image [h, w, c] to [h * factor, w * factor, c]: mode \"nearest\" repeats pixels, \"bilinear\" interpolates (TF's align_corners=false, half_pixel_centers=false; ONNX Resize \"asymmetric\")",
+    signatures: [
+      {
+        params: [P("factor", "int", { min: 1 }), P("mode", "string", { oneOf: ["nearest", "bilinear"], default: "nearest" })],
+        returns: "layer",
+      },
+    ],
+  },
+  {
     name: "reshape",
     category: "layer",
     doc: "per-example reshape; the element count must not change",
@@ -255,6 +301,12 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     category: "layer",
     doc: "inverted dropout while training",
     signatures: [{ params: [P("rate", "real", { min: 0, max: 0.999999 })], returns: "layer" }],
+  },
+  {
+    name: "spectral_norm",
+    category: "layer",
+    doc: "spectral normalization (Miyato et al. 2018) of one dense / conv2d / conv2d_transpose layer: its kernel as a [out, rest] matrix divided by its largest singular value, estimated by `iters` power iterations per training-mode application from a persistent vector (state `<layer>/sn_u`, checkpointed, not trained); evaluation and sampling read the stored vector",
+    signatures: [{ params: [P("layer", "fn"), P("iters", "int", { default: 1, min: 1, max: 100 })], returns: "layer" }],
   },
   {
     name: "mlp",
@@ -499,6 +551,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("beta1", "real", { default: 0.9, min: 0, max: 1 }),
           P("beta2", "real", { default: 0.999, min: 0, max: 1 }),
           P("eps", "real", { default: 1e-8, min: 0 }),
+          P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" }),
         ],
         returns: "optimizer",
       },
@@ -510,7 +563,7 @@ export const builtinSignatures: readonly SignatureEntry[] = [
     doc: "plain / momentum gradient descent",
     signatures: [
       {
-        params: [P("lr", "real", { min: 0, minExclusive: true }), P("momentum", "real", { default: 0, min: 0, max: 1 })],
+        params: [P("lr", "real", { min: 0, minExclusive: true }), P("momentum", "real", { default: 0, min: 0, max: 1 }), P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" })],
         returns: "optimizer",
       },
     ],
@@ -526,10 +579,47 @@ export const builtinSignatures: readonly SignatureEntry[] = [
           P("decay", "real", { default: 0.9, min: 0, max: 1 }),
           P("eps", "real", { default: 1e-7, min: 0 }),
           P("momentum", "real", { default: 0, min: 0, max: 1 }),
+          P("schedule", "schedule", { default: null, doc: "learning-rate schedule: constant(), warmup(n), linear_decay(n), cosine(n), step_decay(n); none = constant" }),
         ],
         returns: "optimizer",
       },
     ],
+  },
+  // ---------- learning-rate schedules (an optimizer's schedule=; t counts the update's applications, from 1) ----------
+  { name: "constant", category: "schedule", doc: "the optimizer's lr at every step (the default)", signatures: [{ params: [], returns: "schedule" }] },
+  {
+    name: "warmup",
+    category: "schedule",
+    doc: "linear warm-up: lr * t / steps for the first `steps` applications, then lr",
+    signatures: [{ params: [P("steps", "int", { min: 1 })], returns: "schedule" }],
+  },
+  {
+    name: "linear_decay",
+    category: "schedule",
+    doc: "linear warm-up over `warmup` applications, then linear from lr to end * lr at application `steps`, then constant",
+    signatures: [
+      {
+        params: [P("steps", "int", { min: 1 }), P("warmup", "int", { default: 0, min: 0 }), P("end", "real", { default: 0, min: 0, max: 1, doc: "final lr as a fraction of lr" })],
+        returns: "schedule",
+      },
+    ],
+  },
+  {
+    name: "cosine",
+    category: "schedule",
+    doc: "linear warm-up over `warmup` applications, then half a cosine from lr to min * lr at application `steps`, then constant",
+    signatures: [
+      {
+        params: [P("steps", "int", { min: 1 }), P("warmup", "int", { default: 0, min: 0 }), P("min", "real", { default: 0, min: 0, max: 1, doc: "final lr as a fraction of lr" })],
+        returns: "schedule",
+      },
+    ],
+  },
+  {
+    name: "step_decay",
+    category: "schedule",
+    doc: "lr * gamma^floor((t - 1) / every): multiply the lr by gamma every `every` applications (PyTorch StepLR)",
+    signatures: [{ params: [P("every", "int", { min: 1 }), P("gamma", "real", { default: 0.1, min: 0, minExclusive: true, max: 1 })], returns: "schedule" }],
   },
   // ---------- loss primitives ----------
   {
@@ -717,7 +807,7 @@ export function validateEntry(e: SignatureEntry): string[] {
         if (typeof r === "string") errs.push(`${e.name}(${p.name}): ${r}`);
       }
     }
-    const kindWords = ["layer", "init", "distribution", "prior", "data", "constraint", "optimizer", "metric"];
+    const kindWords = ["layer", "init", "distribution", "prior", "data", "constraint", "optimizer", "schedule", "metric"];
     if ((e.category === "loss" || e.category === "function") && !kindWords.includes(s.returns)) {
       const r = parsePattern(s.returns);
       if (typeof r === "string") errs.push(`${e.name}: returns: ${r}`);

@@ -12,8 +12,9 @@ import type {
   TensorType,
 } from "../ir/ir.ts";
 import type { Signature, SignatureEntry } from "./signatures.ts";
+import type { LrSchedule } from "../../runtime/optim/schedule.ts";
 
-export type RefKind = "data" | "latent" | "weights" | "network" | "loss";
+export type RefKind = "data" | "latent" | "weights" | "network" | "block" | "loss";
 
 export interface BoundArg {
   val: Val;
@@ -37,6 +38,7 @@ export type Val =
   | { k: "priorSpec"; learn: boolean; init: IRInit | number | number[] } // a list: GaussianMixture weights
   | { k: "constraint"; kind: string; args: Record<string, Json> }
   | { k: "optimizer"; opt: IROptimizer }
+  | { k: "schedule"; schedule: LrSchedule }
   | { k: "metric"; name: string; args: Record<string, Json> }
   | { k: "source"; name: string; args: Record<string, Json> }
   | { k: "error" };
@@ -73,6 +75,8 @@ export function describe(v: Val): string {
       return "a constraint";
     case "optimizer":
       return "an optimizer";
+    case "schedule":
+      return "a learning-rate schedule";
     case "metric":
       return "a metric";
     case "source":

@@ -36,7 +36,17 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   return program;
 }
 
+/** Under bin/ganc.js: the launcher's IPC channel closes when the launcher dies (even by SIGKILL, which it cannot
+ * forward); stop as on SIGTERM (training writes a checkpoint and exits) rather than run on as an orphan. The channel
+ * is unref'd so it never keeps the CLI alive. */
+function watchLauncher(): void {
+  if (process.env.GANC_LAUNCHER_IPC !== "1" || !process.channel) return;
+  process.channel.unref();
+  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+}
+
 async function main(): Promise<void> {
+  watchLauncher();
   const program = await buildProgram(process.argv);
   try {
     await program.parseAsync(process.argv);

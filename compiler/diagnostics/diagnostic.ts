@@ -37,7 +37,7 @@ export interface Diagnostic {
 
 /**
  * A diagnostic with `code`. A literal code must be in the catalog (`diagnostic("E0213", ...)` fails tsc when no
- * E0213 is catalogued); a code already widened to `string` (the parser's recovered errors) is taken as it is.
+ * E0213 is catalogued); a code already widened to `string` (chevrotain-derived codes) is taken as it is.
  */
 export function diagnostic<C extends string>(
   code: C & (string extends C ? unknown : DiagnosticCode),

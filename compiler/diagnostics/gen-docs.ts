@@ -10,7 +10,8 @@ const RANGES: [RegExp, string][] = [
   [/^E03/, "Types and shapes (E03xx)"],
   [/^E04/, "The game: updates, train, evaluate (E04xx)"],
   [/^E05/, "Params and compile-time values (E05xx)"],
-  [/^E06/, "Plugins (E06xx)"],
+  [/^E060/, "Plugins (E060x)"],
+  [/^E061/, "Running: data, run directories, sample counts (E061x)"],
   [/^E07/, "Command line, files, internal (E07xx)"],
   [/^W/, "Warnings (Wxxxx)"],
 ];

@@ -100,7 +100,9 @@ export interface LoweredGraph {
   result: string;
 }
 
-/** Values reachable from the output, in id order (graphs are SSA: args precede their users). */
+/** Values reachable from the output, in id order (graphs are SSA: args precede their users). A `grad` value
+ * recomputes the values between its wrt and its f inside its closure, so it needs only wrt and what that path
+ * reads from outside: those path values are emitted outside too only when something else uses them. */
 function reachable(g: IRGraph): IRValue[] {
   let keep: Set<number>;
   try {
@@ -108,16 +110,80 @@ function reachable(g: IRGraph): IRValue[] {
   } catch (e) {
     throw new EmitError((e as Error).message);
   }
-  return g.values.filter((v) => keep.has(v.id));
+  if (!g.values.some((v) => v.op === "grad" && keep.has(v.id))) return g.values.filter((v) => keep.has(v.id));
+  const byId = new Map(g.values.map((v) => [v.id, v] as const));
+  const live = new Set<number>();
+  const stack = [g.output];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    const v = byId.get(id)!;
+    if (v.op !== "grad") {
+      stack.push(...v.args);
+      continue;
+    }
+    const [f, w] = v.args as [number, number];
+    const path = gradPath(byId, f, w);
+    stack.push(w);
+    for (const p of path) for (const a of byId.get(p)!.args) if (a !== w && !path.includes(a)) stack.push(a);
+  }
+  return g.values.filter((v) => live.has(v.id));
+}
+
+/** The ids (ascending) of the values on a path from `w` (excluded) to `f` (included). */
+function gradPath(byId: Map<number, IRValue>, f: number, w: number): number[] {
+  const from = new Set([w]);
+  const ids = [...byId.keys()].filter((i) => i > w && i <= f).sort((a, b) => a - b);
+  for (const i of ids) if (byId.get(i)!.args.some((a) => from.has(a))) from.add(i);
+  if (!from.has(f)) throw new EmitError(`grad: value ${f} does not depend on value ${w}`, byId.get(f));
+  const toF = new Set([f]);
+  for (const i of [...ids].reverse()) if (toF.has(i)) for (const a of byId.get(i)!.args) toF.add(a);
+  return ids.filter((i) => from.has(i) && toF.has(i));
 }
 
 export function lowerGraph(g: IRGraph, env: GraphEnv, scope: Namer, firstLine = -1): LoweredGraph {
   const values = reachable(g);
-  const types = new Map(values.map((v) => [v.id, v.type]));
+  const byId = new Map(g.values.map((v) => [v.id, v] as const));
+  const types = new Map(g.values.map((v) => [v.id, v.type]));
   const exprOf = new Map<number, string>();
   const lines: string[] = [];
   let lastLine = firstLine;
+  const nameFor = (v: IRValue) => {
+    const hint = v.name ?? (v.op === "data" || v.op === "latent" ? (v.attrs["name"] as string) : undefined);
+    return scope.fresh(hint !== undefined && safeIdent(hint) !== null ? safeIdent(hint)! : `v${v.id}`);
+  };
   for (const v of values) {
+    if (v.op === "grad") {
+      // tf.grad of the batch sum of f as a function of wrt: the path from wrt to f is recomputed in the closure
+      // (its other inputs read from outside); the update's tape differentiates this gradient again
+      const [f, w] = v.args as [number, number];
+      const wExpr = exprOf.get(w);
+      if (wExpr === undefined) throw new EmitError(`value ${v.id} uses value ${w} before it is defined`, v);
+      const inner = new Map(exprOf);
+      const param = scope.fresh("wrt");
+      inner.set(w, param);
+      const body: string[] = [];
+      for (const id of gradPath(byId, f, w)) {
+        const u = byId.get(id)!;
+        const args = u.args.map((a) => {
+          const e = inner.get(a);
+          if (e === undefined) throw new EmitError(`value ${u.id} uses value ${a} before it is defined`, u);
+          return e;
+        });
+        const n = nameFor(u);
+        body.push(`  const ${n} = ${lowerOp(u, args, u.args.map((a) => types.get(a)!), env)};`);
+        inner.set(id, n);
+      }
+      const name = nameFor(v);
+      if (v.span && v.span.start.line !== lastLine) {
+        lastLine = v.span.start.line;
+        lines.push(`// ${commentText(`${env.specFile}:${lastLine}`)}`);
+      }
+      lines.push(`const ${name} = tf.grad((${param}) => {`, ...body, `  return tf.sum(${inner.get(f)!});`, `})(${wExpr});`);
+      exprOf.set(v.id, name);
+      continue;
+    }
     const args = v.args.map((a) => {
       const e = exprOf.get(a);
       if (e === undefined) throw new EmitError(`value ${v.id} uses value ${a} before it is defined`, v);
@@ -130,9 +196,7 @@ export function lowerGraph(g: IRGraph, env: GraphEnv, scope: Namer, firstLine = 
       exprOf.set(v.id, expr);
       continue;
     }
-    const hint = v.name ?? (v.op === "data" || v.op === "latent" ? (v.attrs["name"] as string) : undefined);
-    const base = hint !== undefined && safeIdent(hint) !== null ? safeIdent(hint)! : `v${v.id}`;
-    const name = scope.fresh(base);
+    const name = nameFor(v);
     if (v.span && v.span.start.line !== lastLine) {
       lastLine = v.span.start.line;
       lines.push(`// ${commentText(`${env.specFile}:${lastLine}`)}`);
@@ -200,6 +264,8 @@ function lowerOp(v: IRValue, a: string[], at: TensorType[], env: GraphEnv): stri
     }
     case "transpose":
       return `rt.ops.transposeLast(${a[0]})`;
+    case "one_hot":
+      return `rt.layers.oneHot(${a[0]}, ${nattr(v, "classes")})`;
     case "fold_call": {
       const fn = env.network(sattr(v, "network"));
       const mapDims = nattr(v, "mapDims", 0);
@@ -260,6 +326,8 @@ function lowerLayer(v: IRValue, x: string, env: GraphEnv): string {
       const fn = layer.kind === "maxpool" ? "maxPool" : "avgPool";
       return `rt.layers.${fn}(${x}, ${size}, ${n("stride", size)}, ${str(pad === "same" ? "same" : "valid")})`;
     }
+    case "upsample":
+      return `rt.layers.upsample(${x}, ${n("factor", 2)}, ${str(at["mode"] === "bilinear" ? "bilinear" : "nearest")})`;
     default:
       if (ident === null) throw new EmitError(`layer ${layer.id} has no runtime object`, v);
       return `${ident}.apply(${x}, { ${env.training === "training" ? "training" : `training: ${env.training}`}, rng })`;

@@ -118,7 +118,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
   const layerId = new Map<string, string>();
   for (const n of ir.networks)
     for (const l of n.layers)
-      if (l.kind !== "maxpool" && l.kind !== "avgpool") layerId.set(l.id, top.fresh(`L_${identFragment(l.id)}`));
+      if (l.kind !== "maxpool" && l.kind !== "avgpool" && l.kind !== "upsample") layerId.set(l.id, top.fresh(`L_${identFragment(l.id)}`));
   const priorParamId = new Map<string, string>();
   const updId = new Map<string, string>();
   for (const u of ir.updates) updId.set(u.name, ident(u.name, "update"));
@@ -358,23 +358,26 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const n = (k: string, d: number) => (typeof a[k] === "number" ? (a[k] as number) : d);
     const last = (s: number[]) => s[s.length - 1] ?? 1;
     const pad = str(a["padding"] === "valid" ? "valid" : "same");
+    const sn = typeof a["spectralNorm"] === "number" && a["spectralNorm"] > 0 ? `spectralNorm: ${num(a["spectralNorm"] as number)}` : "";
     switch (l.kind) {
       case "dense":
-        return `rt.layers.dense(store, ${str(l.id)}, ${n("inUnits", last(l.inShape))}, ${n("units", last(l.outShape))})`;
+        return `rt.layers.dense(store, ${str(l.id)}, ${n("inUnits", last(l.inShape))}, ${n("units", last(l.outShape))}${sn ? `, { ${sn} }` : ""})`;
       case "conv2d":
         return (
           `rt.layers.conv2d(store, ${str(l.id)}, { inChannels: ${n("inChannels", last(l.inShape))}, filters: ${n("filters", last(l.outShape))}, ` +
-          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad} })`
+          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}${sn ? `, ${sn}` : ""} })`
         );
       case "conv2d_transpose":
         return (
           `rt.layers.conv2dTranspose(store, ${str(l.id)}, { inChannels: ${n("inChannels", last(l.inShape))}, filters: ${n("filters", last(l.outShape))}, ` +
-          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}, inH: ${n("inH", l.inShape[0] ?? 1)}, inW: ${n("inW", l.inShape[1] ?? 1)} })`
+          `kernel: ${n("kernel", 3)}, stride: ${n("stride", 1)}, padding: ${pad}, inH: ${n("inH", l.inShape[0] ?? 1)}, inW: ${n("inW", l.inShape[1] ?? 1)}${sn ? `, ${sn}` : ""} })`
         );
       case "batchnorm":
         return `rt.layers.batchnorm(store, ${str(l.id)}, { channels: ${n("channels", last(l.inShape))} })`;
       case "dropout":
         return `rt.layers.dropout(${num(n("rate", 0.5))})`;
+      case "embedding":
+        return `rt.layers.embedding(store, ${str(l.id)}, ${n("classes", 1)}, ${n("dim", 1)}, ${initSpec(l.params[0]!.init)})`;
       default:
         throw new EmitError(`the tfjs emitter has no layer ${JSON.stringify(l.kind)} (layer ${l.id})`);
     }
@@ -448,13 +451,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
 
   function optimizerSpec(u: IRUpdate): string {
     const o = u.optimizer;
+    // the lr schedule (issue 21) as a literal: kind and numbers only, never spec text
+    const sch = o.schedule ? `, schedule: ${lit(o.schedule)}` : "";
     switch (o.kind) {
       case "adam":
-        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)} }`;
+        return `{ kind: "adam", lr: ${num(o.lr)}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, eps: ${num(o.eps)}${sch} }`;
       case "sgd":
-        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "sgd", lr: ${num(o.lr)}, momentum: ${num(o.momentum)}${sch} }`;
       case "rmsprop":
-        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)} }`;
+        return `{ kind: "rmsprop", lr: ${num(o.lr)}, decay: ${num(o.decay)}, eps: ${num(o.eps)}, momentum: ${num(o.momentum)}${sch} }`;
     }
   }
 
@@ -512,11 +517,15 @@ export function buildModule(ir: IRProgram): ModuleParts {
   }
 
   function projectText(u: IRUpdate): string[] {
-    return u.project.map((name) => {
+    // the update's own constraint (issue 21) on every tensor it trains, then the weights' constraints
+    const own = u.constrain
+      ? [`for (const v of ${varsId.get(u.name)}) await rt.optim.project(${str(u.constrain.kind)}, v, ${lit(u.constrain.args)});`]
+      : [];
+    return [...own, ...u.project.map((name) => {
       const w = ir.weights.find((x) => x.name === name);
       if (!w || !w.constrain) throw new EmitError(`update ${u.name} projects ${JSON.stringify(name)}, which has no constraint`);
       return `await rt.optim.project(${str(w.constrain.kind)}, ${weightId.get(name)}, ${lit(w.constrain.args)});`;
-    });
+    })];
   }
 
   /** The minibatch columns as the losses read them (per-binding shapes, int labels). */
@@ -656,7 +665,7 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const s = ir.sampler;
     if (s === null) {
       return [
-        "function sample(_n: number, _opts: { component?: number } = {}): Tensor {",
+        "function sample(_n: number, _opts: { component?: number; rng?: rt.Rng } = {}): Tensor {",
         `throw new rt.GancRuntimeError(${str(`${ir.model.name} has no generator to sample from`)});`,
         "}",
         "",
@@ -670,14 +679,14 @@ export function buildModule(ir: IRProgram): ModuleParts {
     const gm = s.perComponent !== null ? latentByName.get(s.perComponent) : undefined;
     const K = gm && gm.dist.kind === "gaussian_mixture" ? gm.dist.components : null;
     return [
-      `/** ${commentText(`n samples of generator ${s.network}`)}; \`component\` draws the mixture latent from one component. */`,
-      "function sample(n: number, opts: { component?: number } = {}): Tensor {",
+      `/** ${commentText(`n samples of generator ${s.network}`)}; \`component\` draws the mixture latent from one component, \`rng\` replaces the sampling stream. */`,
+      "function sample(n: number, opts: { component?: number; rng?: rt.Rng } = {}): Tensor {",
       "const component = opts.component;",
       K === null
         ? `if (component !== undefined) throw new rt.GancRuntimeError(${str(`${ir.model.name} has no Gaussian-mixture latent to draw per component`)});`
         : `if (component !== undefined && !(Number.isInteger(component) && component >= 0 && component < ${K})) throw new rt.GancRuntimeError(\`component \${component} is out of range 0..${K - 1}\`);`,
       "return tf.tidy(() => {",
-      `const lat = drawLatents(n, ${lit(need)}, sampleRng, component);`,
+      `const lat = drawLatents(n, ${lit(need)}, opts.rng ?? sampleRng, component);`,
       ...g.lines,
       `return ${g.result};`,
       "});",

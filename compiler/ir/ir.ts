@@ -10,6 +10,7 @@
 // broadcasting gives the language's semantics. Same for the batch dims of `matmul`.
 
 import type { Span } from "../diagnostics/diagnostic.ts";
+import type { LrSchedule } from "../../runtime/optim/schedule.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -57,6 +58,7 @@ export interface IRValue {
  *                {mode: "gather"}        target not batched [K, ...], index batched [] int -> batched [...]
  *                {mode: "batch_gather"}  target batched [K, ...], index batched [] int -> batched [...]
  *   transpose    {}            swap the last two axes
+ *   one_hot      {classes}     an int index [...] -> real one-hot rows [..., classes] (Simplex[classes])
  *   fold_call    {network, mapDims}   call network `network` on args whose per-example shapes have `mapDims` extra
  *                              leading dims: the runtime folds [N, m1..mk, ...] into [N*m1*..*mk, ...], calls, unfolds
  *   layer        {layer}       (network graphs only) apply layer instance `layer` (an IRLayer id) to args[0]
@@ -73,6 +75,11 @@ export interface IRValue {
  *   softmax, log_softmax (last axis), softplus, log_sigmoid
  * Priors:
  *   responsibilities {latent}  p(k | z) of GaussianMixture `latent`, args[0] = z [..., dim] -> [..., K] simplex
+ * Input gradients (issue 21):
+ *   grad         {}            args [f, wrt]: d (sum over the batch of f) / d wrt, typed like wrt (batched). f is a
+ *                              per-example scalar that depends on the earlier value wrt; each row is d f_i / d wrt_i.
+ *                              The values on the path from wrt to f are differentiated as a function of wrt (the
+ *                              rest of the graph held fixed).
  * Loss primitives (from the signature table, built-in or plugin):
  *   prim         {name, plugin: string | null, named: Record<string, Json>}   args = tensor args in signature order;
  *                a network-valued argument (gradient_penalty's critic) is passed as attrs.named.<param> = network name;
@@ -86,7 +93,7 @@ export type OpName =
   | "matmul" | "quadform" | "inv" | "eye"
   | "sum" | "mean" | "max" | "min" | "logsumexp" | "expect"
   | "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "softmax" | "log_softmax" | "softplus" | "log_sigmoid"
-  | "responsibilities" | "prim";
+  | "responsibilities" | "prim" | "grad" | "one_hot";
 
 export interface IRGraph {
   values: IRValue[];
@@ -160,6 +167,8 @@ export interface IRWeights {
   type: TensorType; // not batched
   init: IRInit;
   constrain: IRConstraint | null;
+  /** `fixed`: frozen (no update may name it, no optimizer slots; still in the store, checkpoints and exports) */
+  fixed?: boolean;
   span: Span;
 }
 
@@ -212,6 +221,8 @@ export interface IROptimizer {
   eps: number;
   momentum: number;
   decay: number;
+  /** the lr schedule (absent: constant); runtime/optim/schedule.ts */
+  schedule?: LrSchedule;
 }
 
 export interface IRUpdate {
@@ -224,6 +235,9 @@ export interface IRUpdate {
   repeat: number; // n_critic (train { repeat_d_step 5 })
   /** weights/prior constraints to apply after this update: weight names with a `constrain` */
   project: string[];
+  /** `update ... constrain clip(lo, hi) | nonneg` (issue 21): an elementwise projection of every tensor the update
+   * trains, after its optimizer step and before the weights' own constraints; absent when not written */
+  constrain?: IRConstraint;
   span: Span;
 }
 

@@ -7,7 +7,7 @@ import type { Analysis } from "./analysis.ts";
 import { entryDoc } from "./hover.ts";
 import type { DeclKind } from "./symbols.ts";
 
-const DECL_KEYWORDS = ["model", "use", "param", "data", "latent", "weights", "let", "generator", "discriminator", "head", "network", "loss", "update", "train", "evaluate", "when", "else"];
+const DECL_KEYWORDS = ["model", "use", "param", "data", "latent", "weights", "let", "generator", "discriminator", "head", "network", "block", "loss", "update", "train", "evaluate", "when", "else"];
 const EXPR_KEYWORDS = ["if", "then", "else", "match", "E", "true", "false", "and", "or", "not", "with", "every", "steps", "minimizes", "maximizes", "init", "constrain", "in"];
 const PARAM_TYPES = ["int", "real", "bool", "string", "enum"];
 const TYPE_NAMES = ["Real", "Image", "Logit", "Prob", "Simplex", "Index"];

@@ -26,7 +26,7 @@ export type VJPRule = (b: StepBuilder, node: StepValue, ct: number, need: boolea
 export const NON_DIFFERENTIABLE: readonly StepOp[] = ["input", "const", "gt", "ge", "lt", "le", "eq", "and", "or", "not"];
 
 /** Ops with a float output whose derivative is zero almost everywhere: rules return null for them. */
-export const ZERO_DERIVATIVE: readonly StepOp[] = ["step", "sign", "one_hot"];
+export const ZERO_DERIVATIVE: readonly StepOp[] = ["step", "sign", "one_hot", "stop_gradient"];
 
 const c = (b: StepBuilder, x: number) => b.const(x);
 const sameShape = (a: number[], s: number[]) => a.length === s.length && a.every((d, i) => d === s[i]);
@@ -99,6 +99,7 @@ export const VJP: Partial<Record<StepOp, VJPRule>> = {
   abs: chain((b, x) => b.add("sign", [x])),
   square: chain((b, x) => b.add("mul", [x, c(b, 2)])),
   sign: () => [null],
+  stop_gradient: () => [null],
   relu: chain((b, x) => b.add("step", [x], { alpha: 0 })),
   tanh: chain((b, _x, y) => b.add("sub", [c(b, 1), b.add("square", [y])])),
   sigmoid: chain((b, _x, y) => b.add("mul", [y, b.add("sub", [c(b, 1), y])])),

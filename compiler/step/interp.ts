@@ -237,6 +237,7 @@ export const KERNELS: Record<StepOp, Kernel> = {
   abs: unary(Math.abs),
   square: unary((x) => x * x),
   sign: unary((x) => Math.sign(x)),
+  stop_gradient: unary((x) => x),
   relu: unary((x) => (x > 0 ? x : 0)),
   tanh: unary(Math.tanh),
   sigmoid: unary(sigmoid),

@@ -67,7 +67,8 @@ export type StepOp =
   | "sum" | "mean" | "max" | "min" | "logsumexp"
   | "reshape" | "transpose" | "broadcast_to" | "slice" | "concat" | "gather" | "one_hot"
   | "softmax" | "log_softmax"
-  | "conv2d" | "conv2d_transpose";
+  | "conv2d" | "conv2d_transpose"
+  | "stop_gradient";
 
 export class StepShapeError extends Error {}
 
@@ -305,6 +306,9 @@ export const OPS: Record<StepOp, OpRule> = {
       return { shape: [x!.shape[0]!, w!.shape[1]!, ...out], dtype: "f32" };
     },
   },
+  // the identity whose derivative is zero: what is computed from its argument is a constant to the grad pass
+  // (spectral normalization's power-iteration vectors, Miyato et al. 2018)
+  stop_gradient: same(),
 };
 
 /** Builds one graph: adds nodes with inferred shapes (a shape error names the op and is a compiler bug). */

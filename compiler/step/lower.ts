@@ -14,7 +14,9 @@
 // as TensorFlow: the odd pixel at the bottom / right. Batchnorm in training mode, as the tfjs layer: batch moments
 // over every axis but the channels, eps 1e-3, and each application moves the moving statistics (`state` inputs
 // named by their store names, "Enc/batchnorm_0/moving_mean") by momentum 0.99, chained in application order, the
-// last value an update output of the same name.
+// last value an update output of the same name. Spectral normalization (spectralNormKernel) works the same way:
+// its power-iteration vector u is a `state` input ("D/dense_0/sn_u"), each training-mode application moves it,
+// the last value an update output; inference reads it unchanged.
 import type { Span } from "../diagnostics/diagnostic.ts";
 import type { IRGraph, IRLatent, IRLayer, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
@@ -267,6 +269,8 @@ class Lowering {
         }
         throw new LowerError(`index mode ${String(attr.mode)}`, v.span);
       }
+      case "one_hot":
+        return b.add("one_hot", [a[0]!], { depth: Number(attr.classes) });
       case "transpose": {
         const r = shape.length;
         const perm = [...Array(r).keys()];
@@ -333,6 +337,12 @@ class Lowering {
         return this.responsibilities(String(attr.latent), a[0]!, v);
       case "prim":
         return this.prim(v, a, at, n);
+      case "grad": {
+        // grad(f, wrt): the compiler's own reverse pass over the nodes already built for f, here in the forward
+        // graph, so the update's grad differentiates these backward nodes again (every rule is differentiable)
+        const total = b.get(a[0]!).shape.length ? b.add("sum", [a[0]!], { axes: null, keepdims: false }) : a[0]!;
+        return grad(b, total, [a[1]!])[0]!;
+      }
       default:
         throw new LowerError(`op ${v.op} is not lowered to the step IR yet`, v.span);
     }
@@ -343,14 +353,29 @@ class Lowering {
     if (!l) throw new LowerError(`layer ${String(v.attrs.layer)} not found`, v.span);
     const b = this.b;
     if (l.kind === "dense") {
-      const [kernel, bias] = l.params;
-      return b.add("add", [b.add("matmul", [this.nhwc(x), this.param(kernel!.name)]), this.param(bias!.name)]);
+      const [, bias] = l.params;
+      return b.add("add", [b.add("matmul", [this.nhwc(x), this.kernel(l)]), this.param(bias!.name)]);
     }
     if (l.kind === "dropout" && (this.inference || !(Number(l.attrs.rate) > 0))) return x;
     if (l.kind === "conv2d" || l.kind === "conv2d_transpose") return this.conv(l, x);
     if (l.kind === "batchnorm") return this.batchnorm(l, x);
     if (l.kind === "maxpool" || l.kind === "avgpool") return this.pool(l, x);
+    if (l.kind === "embedding") return b.add("gather", [this.param(l.params[0]!.name), this.nhwc(x)], { axis: 0 });
+    if (l.kind === "upsample") return this.upsample(l, x);
     throw new LowerError(`layer ${l.kind} is not lowered to the step IR yet`, l.span);
+  }
+
+  /** a dense / conv layer's kernel in the store's layout: the parameter, or under spectral_norm W / sigma(W) */
+  private kernel(l: IRLayer): number {
+    const W = this.param(l.params[0]!.name);
+    const iters = Number(l.attrs.spectralNorm ?? 0);
+    if (!(iters > 0)) return W;
+    const name = `${l.id}/sn_u`;
+    const out = this.b.get(W).shape[l.kind === "conv2d_transpose" ? 2 : this.b.get(W).shape.length - 1]!;
+    const u = this.stat(name, [out]);
+    const r = spectralNormKernel(this.b, W, u, l.kind, iters, !this.inference);
+    this.stats.get(name)!.cur = r.u;
+    return r.kernel;
   }
 
   /** tfjs conv2d / conv2dTranspose (+ bias) on the NCHW image, the kernel transposed from the store's layout */
@@ -360,9 +385,9 @@ class Lowering {
     const [, , H, W] = b.get(xi).shape as [number, number, number, number];
     const k = Number(l.attrs.kernel), s = Number(l.attrs.stride ?? 1);
     const same = l.attrs.padding !== "valid"; // as the tfjs emitter reads it
-    const [kernel, bias] = l.params;
+    const [, bias] = l.params;
     // [k, k, in, out] -> [out, in, k, k]; [k, k, out, in] -> [in, out, k, k]: the same permutation
-    const w = b.add("transpose", [this.param(kernel!.name)], { perm: [3, 2, 0, 1] });
+    const w = b.add("transpose", [this.kernel(l)], { perm: [3, 2, 0, 1] });
     const F = b.get(w).shape[l.kind === "conv2d" ? 0 : 1]!;
     let y: number;
     if (l.kind === "conv2d") {
@@ -438,6 +463,44 @@ class Lowering {
     if (ow * k < W) t = b.add("slice", [t], { axis: 3, start: 0, end: ow * k });
     const windows = b.add("reshape", [t], { shape: [N, C, oh, k, ow, k] });
     return this.markNchw(b.add(l.kind === "maxpool" ? "max" : "mean", [windows], { axes: [3, 5], keepdims: false }));
+  }
+
+  /**
+   * upsample(factor, mode) on the NCHW image, from primitives whose vector-Jacobian rules already exist (so its
+   * gradient needs no rule of its own and composes to any order):
+   * - nearest: reshape [N, C, H, 1, W, 1], broadcast_to [N, C, H, f, W, f], reshape [N, C, H f, W f]; the gradient
+   *   (broadcast_to's) sums dy over each f x f block;
+   * - bilinear: separable, y = A_h x A_w^T with the constant interpolation matrices A [n f, n] of TF's resize
+   *   (align_corners false, half_pixel_centers false, as tf.image.resizeBilinear(x, size, false, false) and ONNX
+   *   Resize with coordinate_transformation_mode "asymmetric"): output row o reads source s = o / f, rows floor(s)
+   *   and min(floor(s) + 1, n - 1) with weights 1 - (s - floor(s)) and s - floor(s). The gradient (matmul's) is the
+   *   transposed interpolation A_h^T dy A_w.
+   */
+  private upsample(l: IRLayer, x: number): number {
+    const b = this.b;
+    const f = Number(l.attrs.factor);
+    const xi = this.toNchw(x);
+    if (f === 1) return xi;
+    const [N, C, H, W] = b.get(xi).shape as [number, number, number, number];
+    if (l.attrs.mode !== "bilinear") {
+      const r = b.add("reshape", [xi], { shape: [N, C, H, 1, W, 1] });
+      const e = b.add("broadcast_to", [r], { shape: [N, C, H, f, W, f] });
+      return this.markNchw(b.add("reshape", [e], { shape: [N, C, H * f, W * f] }));
+    }
+    const interp = (n: number): number[] => {
+      const m = new Array<number>(n * f * n).fill(0);
+      for (let o = 0; o < n * f; o++) {
+        const src = o / f;
+        const i0 = Math.floor(src), i1 = Math.min(i0 + 1, n - 1), w = src - i0;
+        m[o * n + i0] += 1 - w;
+        m[o * n + i1] += w;
+      }
+      return m;
+    };
+    const Ah = b.const(interp(H), [H * f, H]);
+    const rows = b.add("matmul", [Ah, xi]); // [N, C, H f, W]
+    const AwT = b.add("transpose", [b.const(interp(W), [W * f, W])], { perm: [1, 0] }); // [W, W f]
+    return this.markNchw(b.add("matmul", [rows, AwT]));
   }
 
   /** the lower-triangular factors actually used, L = scale * tril (the upper triangle gets zero gradient), [K, D, D] */
@@ -630,6 +693,33 @@ class Lowering {
         throw new LowerError(`loss primitive ${name} is not lowered to the step IR yet`, v.span);
     }
   }
+}
+
+/** Spectral normalization (Miyato et al. 2018) of kernel `W` (the store's layout: dense [in, out], conv2d
+ * [k, k, in, out], conv2d_transpose [k, k, out, in]) from the power-iteration vector `u` [out], as
+ * runtime/layers/spectral.ts computes it. M = the kernel as a [rest, out] matrix (out the output channels).
+ * Training (`update`): `iters` times v = normalize(M u), u = normalize(v M); sigma = v M u. Inference: v =
+ * normalize(M u) from the stored u, sigma = v M u, u unchanged. normalize(x) = x / max(|x|, 1e-12). u and v are
+ * computed from stop_gradient(M) (and u's state), so they are constants to the grad pass: d sigma / d M = v^T u^T,
+ * the paper's gradient. Returns W / sigma and u's new value. */
+export function spectralNormKernel(b: StepBuilder, W: number, u0: number, kind: string, iters: number, update: boolean): { kernel: number; u: number } {
+  const ws = b.get(W).shape;
+  const perm = kind === "conv2d_transpose" ? b.add("transpose", [W], { perm: [0, 1, 3, 2] }) : W;
+  const out = ws[kind === "conv2d_transpose" ? 2 : ws.length - 1]!;
+  const rest = ws.reduce((p, q) => p * q, 1) / out;
+  const M = ws.length === 2 ? perm : b.add("reshape", [perm], { shape: [rest, out] });
+  const Ms = b.add("stop_gradient", [M]);
+  const normalize = (x: number) =>
+    b.add("div", [x, b.add("maximum", [b.add("sqrt", [b.add("sum", [b.add("square", [x])], { axes: null, keepdims: false })]), b.const(1e-12)])]);
+  let u = b.add("reshape", [u0], { shape: [out, 1] });
+  let v = normalize(b.add("reshape", [b.add("matmul", [Ms, u])], { shape: [1, rest] }));
+  if (update)
+    for (let i = 0; i < iters; i++) {
+      if (i > 0) v = normalize(b.add("reshape", [b.add("matmul", [Ms, u])], { shape: [1, rest] }));
+      u = b.add("reshape", [normalize(b.add("matmul", [v, Ms]))], { shape: [out, 1] });
+    }
+  const sigma = b.add("reshape", [b.add("matmul", [b.add("matmul", [v, M]), u])], { shape: [] });
+  return { kernel: b.add("div", [W, sigma]), u: update ? b.add("reshape", [u], { shape: [out] }) : u0 };
 }
 
 /** The step graph of update `u`: inputs params / optimizer state / data / noise / hypers; outputs the loss as

@@ -4,7 +4,7 @@
 // computes from the step count, which keeps the graph free of a pow on a counter.
 import type { IRUpdate } from "../ir/ir.ts";
 import type { StepBuilder } from "./ir.ts";
-import { hyperName, hyperValuesOf } from "../../runtime/optim/hyper.ts";
+import { hyperName, hyperValuesOf, scheduled } from "../../runtime/optim/hyper.ts";
 
 export { hyperName } from "../../runtime/optim/hyper.ts";
 
@@ -37,6 +37,9 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
   const c = (x: number) => b.const(x);
   const lrT = o.kind === "adam" ? b.input(hyperName.adamLr(u.name), "hyper", []) : -1;
   const sqrtBc2 = o.kind === "adam" ? b.input(hyperName.adamSqrtBc2(u.name), "hyper", []) : -1;
+  // SGD / RMSprop: the lr is a constant, or with a schedule a hyper input the host sets per application (lr * f(t))
+  const lrIn = o.kind !== "adam" && scheduled(o) ? b.input(hyperName.lr(u.name), "hyper", []) : -1;
+  const lr = () => (lrIn >= 0 ? lrIn : c(o.lr));
   /** the step of one gradient g whose slots are `slot(kind)` (inputs), writing each new slot through `put` */
   const stepOf = (g: number, slot: (kind: string) => number, put: (id: number, kind: string) => void): number => {
     if (o.kind === "adam") {
@@ -52,9 +55,9 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
       if (o.momentum > 0) {
         const buf = b.add("add", [b.add("mul", [slot("buf"), c(o.momentum)]), g]);
         put(buf, "buf");
-        return b.add("mul", [buf, c(o.lr)]);
+        return b.add("mul", [buf, lr()]);
       }
-      return b.add("mul", [g, c(o.lr)]);
+      return b.add("mul", [g, lr()]);
     }
     const sq = b.add("add", [b.add("mul", [slot("sq"), c(o.decay)]), b.add("mul", [b.add("square", [g]), c(1 - o.decay)])]);
     put(sq, "sq");
@@ -63,7 +66,7 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
       st = b.add("add", [b.add("mul", [slot("buf"), c(o.momentum)]), st]);
       put(st, "buf");
     }
-    return b.add("mul", [st, c(o.lr)]);
+    return b.add("mul", [st, lr()]);
   };
   const size = (i: number) => b.get(ids[i]!).shape.reduce((a, d) => a * d, 1);
   const has = vars.map((_, i) => grads[i] !== null && grads[i] !== undefined);
@@ -89,8 +92,19 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
       off += sizes[k]!;
     });
   }
+  // the update's `constrain clip(lo, hi) | nonneg` (issue 21), in the graph: every trained tensor, after its step
+  // (also one without a gradient, which the tfjs trainer projects too)
+  const k = u.constrain;
+  const project = (id: number): number => {
+    if (!k) return id;
+    if (k.kind === "nonneg") return b.add("maximum", [id, c(0)]);
+    return b.add("minimum", [b.add("maximum", [id, c(Number(k.args.lo))]), c(Number(k.args.hi))]);
+  };
   vars.forEach((name, i) => {
-    if (!has[i]) return;
+    if (!has[i]) {
+      if (k) b.output(project(ids[i]!), name, "update");
+      return;
+    }
     const step =
       steps.get(i) ??
       stepOf(
@@ -98,6 +112,6 @@ export function optimizerStep(b: StepBuilder, u: IRUpdate, vars: string[], ids: 
         (kind) => b.input(slotName(u.name, kind, i), "state", b.get(ids[i]!).shape),
         (id, kind) => b.output(id, slotName(u.name, kind, i), "update"),
       );
-    b.output(b.add("sub", [ids[i]!, step], {}, name), name, "update");
+    b.output(project(b.add("sub", [ids[i]!, step], {}, name)), name, "update");
   });
 }

@@ -91,8 +91,9 @@ function jointGraph(ir: IRProgram, us: IRUpdate[], plan: StepPlan): StepGraph | 
     name,
     direction: "minimizes",
     groups: [{ ...us[0]!.groups[0]!, vars: all }],
-    optimizer: { ...us[0]!.optimizer, kind: "sgd", lr: 0, momentum: 0 },
+    optimizer: { ...us[0]!.optimizer, kind: "sgd", lr: 0, momentum: 0, schedule: undefined },
     project: [],
+    constrain: undefined,
   };
   let base: StepGraph;
   try {

@@ -5,6 +5,7 @@ import type { ApplyOpts, ParamStore, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import { convGeom, filterGrad } from "./conv-util.ts";
 import type { Layer } from "./types.ts";
+import { spectralNorm } from "./spectral.ts";
 
 export interface Conv2dOpts {
   inChannels: number;
@@ -12,6 +13,8 @@ export interface Conv2dOpts {
   kernel: number;
   stride: number;
   padding: "same" | "valid";
+  /** power iterations per training application of spectral normalization (spectral.ts); absent: none */
+  spectralNorm?: number;
 }
 export interface Conv2dTransposeOpts extends Conv2dOpts {
   inH: number;
@@ -93,14 +96,15 @@ export function conv2d(store: ParamStore, name: string, opts: Conv2dOpts): Layer
   const w = store.create(kernel, [k, k, C, F], { kind: "glorot_uniform", fanIn: k * k * C, fanOut: k * k * F });
   const b = store.create(bias, [F], { kind: "zeros" });
   const op = conv2dOp(stride, padding);
+  const sn = opts.spectralNorm ? spectralNorm(store, name, w, "conv2d", opts.spectralNorm) : null;
   return {
     vars: [kernel, bias],
-    apply(x: Tensor, _o: ApplyOpts): Tensor {
+    apply(x: Tensor, o: ApplyOpts): Tensor {
       if (x.rank !== 4 || x.shape[3] !== C)
         throw new GancRuntimeError(`${name}: conv2d expects input [N, H, W, ${C}], got [${x.shape}]`, {
           code: "shape",
         });
-      return op(x, w, b);
+      return op(x, sn ? sn(o.training) : w, b);
     },
   };
 }
@@ -115,15 +119,16 @@ export function conv2dTranspose(store: ParamStore, name: string, opts: Conv2dTra
   const w = store.create(kernel, [k, k, F, C], { kind: "glorot_uniform", fanIn: k * k * C, fanOut: k * k * F });
   const b = store.create(bias, [F], { kind: "zeros" });
   const op = conv2dTransposeOp(stride, padding, outH, outW);
+  const sn = opts.spectralNorm ? spectralNorm(store, name, w, "conv2d_transpose", opts.spectralNorm) : null;
   return {
     vars: [kernel, bias],
-    apply(x: Tensor, _o: ApplyOpts): Tensor {
+    apply(x: Tensor, o: ApplyOpts): Tensor {
       if (x.rank !== 4 || x.shape[1] !== inH || x.shape[2] !== inW || x.shape[3] !== C)
         throw new GancRuntimeError(
           `${name}: conv2dTranspose expects input [N, ${inH}, ${inW}, ${C}], got [${x.shape}]`,
           { code: "shape" },
         );
-      return op(x, w, b);
+      return op(x, sn ? sn(o.training) : w, b);
     },
   };
 }

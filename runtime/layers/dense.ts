@@ -9,6 +9,7 @@ import type { ApplyOpts, ParamStore, Tensor } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
 import type { Layer } from "./types.ts";
 import { customOp } from "./custom-op.ts";
+import { spectralNorm } from "./spectral.ts";
 
 /** 2-D transpose; a [1, n] or [n, 1] matrix is only reshaped (wasm's Transpose costs ~1 us per 128 elements and
  * grows faster than linearly: 256x128 ~0.2 ms, 512x512 ~2 ms). */
@@ -49,11 +50,13 @@ export function denseOp(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   );
 }
 
-export function dense(store: ParamStore, name: string, inUnits: number, units: number): Layer {
+/** `opts.spectralNorm`: power iterations per training application of spectral normalization (spectral.ts) */
+export function dense(store: ParamStore, name: string, inUnits: number, units: number, opts: { spectralNorm?: number } = {}): Layer {
   const kernel = `${name}/kernel`;
   const bias = `${name}/bias`;
   const W = store.create(kernel, [inUnits, units], { kind: "glorot_uniform", fanIn: inUnits, fanOut: units });
   const b = store.create(bias, [units], { kind: "zeros" });
+  const sn = opts.spectralNorm ? spectralNorm(store, name, W, "dense", opts.spectralNorm) : null;
   return {
     vars: [kernel, bias],
     apply(x: Tensor, _o: ApplyOpts): Tensor {
@@ -61,7 +64,7 @@ export function dense(store: ParamStore, name: string, inUnits: number, units: n
         throw new GancRuntimeError(`${name}: dense expects input [N, ${inUnits}], got [${x.shape}]`, {
           code: "shape",
         });
-      return denseOp(x, W, b);
+      return denseOp(x, sn ? sn(_o.training) : W, b);
     },
   };
 }

@@ -4,6 +4,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { NamedArrays, Optimizer, OptimizerSpec } from "../types.ts";
 import { GancRuntimeError } from "../errors.ts";
+import { lrAt, scheduled } from "./hyper.ts";
+import { scheduleProblem } from "./schedule.ts";
 
 /** Moment slots each optimizer kind keeps per variable (the "m/0"-style state keys). */
 function slotKinds(spec: OptimizerSpec): string[] {
@@ -89,6 +91,8 @@ class TfOptimizer implements Optimizer {
     const t = this.t;
     const sp = this.spec;
     const sizes = vars.map((v) => v.size);
+    // the lr of this application (a schedule: lr * factor(t), runtime/optim/schedule.ts)
+    const lr = () => (scheduled(sp) ? tf.scalar(lrAt(sp, t), "float32") : this.c("lr"));
     tf.tidy(() => {
       // a variable that did not influence the loss keeps its value and its moments (PyTorch skips grad None)
       const missing = grads.some((g) => !g);
@@ -110,14 +114,14 @@ class TfOptimizer implements Optimizer {
         const bc1 = 1 - Math.pow(sp.beta1, t);
         const bc2 = 1 - Math.pow(sp.beta2, t);
         const denom = tf.add(tf.div(tf.sqrt(s), tf.scalar(Math.sqrt(bc2), "float32")), this.c("eps"));
-        step = tf.mul(tf.div(m, denom), tf.scalar(sp.lr / bc1, "float32"));
+        step = tf.mul(tf.div(m, denom), tf.scalar(lrAt(sp, t) / bc1, "float32"));
       } else if (sp.kind === "sgd") {
         if (sp.momentum > 0) {
           const b = this.flat.get("buf")!;
           // PyTorch initialises the buffer with g on the first step: same as mu * 0 + g
           set(b, tf.add(tf.mul(b, this.c("mom")), g));
-          step = tf.mul(b, this.c("lr"));
-        } else step = tf.mul(g, this.c("lr"));
+          step = tf.mul(b, lr());
+        } else step = tf.mul(g, lr());
       } else {
         const sq = this.flat.get("sq")!;
         set(sq, tf.add(tf.mul(sq, this.c("dec")), tf.mul(tf.square(g), this.c("ndec"))));
@@ -125,8 +129,8 @@ class TfOptimizer implements Optimizer {
         if (sp.momentum > 0) {
           const b = this.flat.get("buf")!;
           set(b, tf.add(tf.mul(b, this.c("mom")), st));
-          step = tf.mul(b, this.c("lr"));
-        } else step = tf.mul(st, this.c("lr"));
+          step = tf.mul(b, lr());
+        } else step = tf.mul(st, lr());
       }
       const parts = vars.length === 1 ? [step] : tf.split(step, sizes);
       vars.forEach((v, i) => {
@@ -178,6 +182,10 @@ function checkSpec(spec: OptimizerSpec): void {
     throw new GancRuntimeError(`${spec.kind}: invalid ${what}`, { code: "optim" });
   };
   if (!(spec.lr > 0)) bad(`lr ${spec.lr} (must be > 0)`);
+  if (spec.schedule) {
+    const p = scheduleProblem(spec.schedule);
+    if (p) bad(`schedule: ${p}`);
+  }
   if (spec.kind === "adam") {
     if (!(spec.beta1 >= 0 && spec.beta1 < 1)) bad(`beta1 ${spec.beta1}`);
     if (!(spec.beta2 >= 0 && spec.beta2 < 1)) bad(`beta2 ${spec.beta2}`);

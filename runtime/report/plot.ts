@@ -64,49 +64,139 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): PlotSpec {
   };
 }
 
-/** Per-bin proportions of the reference (train) and query sets, bins ordered as NDB orders them (by train size);
- * statistically different bins are marked with a red dot above their bars. */
+/** NDB per bin, readable at 100 bins: one bar per bin of (query - reference) proportion, bins sorted by that
+ * difference, coloured by whether the bin is statistically different (with a legend entry for each). */
 export function ndbBars(result: NdbResult, opts: ChartOptions = {}): PlotSpec {
   const k = result.binProportionsTrain.length;
-  const refName = `reference (n=${result.nTrain})`;
-  const queryName = `query (n=${result.nTest})`;
-  const values = [
-    ...result.binProportionsTrain.map((p, b) => ({ bin: b, set: refName, p })),
-    ...result.binProportionsTest.map((p, b) => ({ bin: b, set: queryName, p })),
-  ];
-  const sig = result.significantBins.map((b) => ({
-    bin: b,
-    top: Math.max(result.binProportionsTrain[b]!, result.binProportionsTest[b]!) * 1.05,
-  }));
+  const sig = new Set(result.significantBins);
+  const SIG = "significantly different bin";
+  const NOT = "not significant";
+  const values = result.binProportionsTrain
+    .map((p, b) => ({ bin: b, diff: result.binProportionsTest[b]! - p, set: sig.has(b) ? SIG : NOT }))
+    .sort((a, b) => a.diff - b.diff || a.bin - b.bin)
+    .map((v, rank) => ({ ...v, rank }));
   const title =
     opts.title ?? `NDB = ${result.ndb} of K = ${k} (NDB/K = ${result.ndbOverK.toFixed(3)}), JS = ${result.js.toFixed(4)} nats`;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
-    width: opts.width ?? Math.max(360, Math.min(1200, k * 12)),
-    height: opts.height ?? 260,
+    title: { text: title, subtitle: `generated (n=${result.nTest}) minus reference (n=${result.nTrain}) proportion per bin` },
+    width: opts.width ?? Math.max(300, Math.min(600, k * 6)),
+    height: opts.height ?? 240,
     config: baseConfig,
-    layer: [
-      {
-        data: { values },
-        mark: { type: "bar" },
-        encoding: {
-          x: { field: "bin", type: "ordinal", title: opts.xLabel ?? "bin (sorted by reference size)", axis: { labelOverlap: true } },
-          xOffset: { field: "set", type: "nominal", sort: [refName, queryName] },
-          y: { field: "p", type: "quantitative", title: opts.yLabel ?? "proportion" },
-          color: { field: "set", type: "nominal", title: null, scale: { domain: [refName, queryName], range: ["#9e9e9e", "#1f77b4"] } },
-        },
+    data: { values },
+    mark: { type: "bar" },
+    encoding: {
+      x: {
+        field: "rank",
+        type: "ordinal",
+        title: opts.xLabel ?? `${k} bins, sorted by difference`,
+        axis: k > 30 ? { labels: false, ticks: false } : { labelExpr: "''" },
       },
-      {
-        data: { values: sig },
-        mark: { type: "point", filled: true, color: "#d62728", size: 30 },
-        encoding: {
-          x: { field: "bin", type: "ordinal" },
-          y: { field: "top", type: "quantitative" },
-        },
+      y: { field: "diff", type: "quantitative", title: opts.yLabel ?? "proportion difference (generated - reference)" },
+      color: {
+        field: "set", type: "nominal", title: null, legend: { labelLimit: 400 },
+        scale: { domain: [SIG, NOT], range: ["#d62728", "#9e9e9e"] },
       },
-    ],
+      tooltip: [{ field: "bin", type: "ordinal" }, { field: "diff", type: "quantitative" }],
+    },
+  } as PlotSpec;
+}
+
+export interface SamplesScatterOptions {
+  title: string;
+  /** fixed axis domains (the same for every frame of a run: derived from the real data) */
+  domain: { x: [number, number]; y: [number, number] };
+  /** at most this many points per set (default 3000) */
+  maxPoints?: number;
+}
+
+/** Axis domain of a point set: its range padded by 15% on each side (a run's frames all use the data's). */
+export function paddedDomain(points: ArrayLike<number>, n: number): { x: [number, number]; y: [number, number] } {
+  const r = (off: number): [number, number] => {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = points[2 * i + off]!;
+      if (Number.isFinite(v)) (lo = Math.min(lo, v), (hi = Math.max(hi, v)));
+    }
+    if (!(hi >= lo)) return [-1, 1];
+    const pad = Math.max(1e-6, (hi - lo) * 0.15);
+    return [lo - pad, hi + pad];
   };
+  return { x: r(0), y: r(1) };
+}
+
+/**
+ * Real data (grey) beside the generated points, the latter coloured by mixture component when `labels` is given,
+ * on fixed axes (points outside are clipped), with a legend and a title (which carries the step).
+ */
+export function samplesScatter(
+  real: { points: ArrayLike<number>; n: number },
+  gen: { points: ArrayLike<number>; n: number; labels?: ArrayLike<number> },
+  o: SamplesScatterOptions,
+): PlotSpec {
+  const max = o.maxPoints ?? 3000;
+  const rows: { x: number; y: number; set: string }[] = [];
+  for (let i = 0; i < Math.min(real.n, max); i++) rows.push({ x: real.points[2 * i]!, y: real.points[2 * i + 1]!, set: "data" });
+  for (let i = 0; i < Math.min(gen.n, max); i++)
+    rows.push({ x: gen.points[2 * i]!, y: gen.points[2 * i + 1]!, set: gen.labels ? `component ${gen.labels[i]}` : "generated" });
+  const sets = [...new Set(rows.map((r) => r.set))];
+  const genSets = sets.filter((s) => s !== "data").sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79"];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: o.title,
+    width: 420,
+    height: 420,
+    config: baseConfig,
+    data: { values: rows.filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y)) },
+    mark: { type: "circle", size: 10, opacity: 0.55, clip: true },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: "x1", scale: { domain: o.domain.x, nice: false } },
+      y: { field: "y", type: "quantitative", title: "x2", scale: { domain: o.domain.y, nice: false } },
+      color: {
+        field: "set",
+        type: "nominal",
+        title: null,
+        scale: { domain: ["data", ...genSets], range: ["#c7c7c7", ...genSets.map((_, i) => palette[i % palette.length]!)] },
+      },
+      order: { field: "set", type: "nominal" },
+    },
+  } as PlotSpec;
+}
+
+const xmlEscape = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * An image sample grid (a PNG from png.ts imageGrid) as an SVG: upscaled `scale` times (nearest neighbour), a title
+ * and one label per row (the mixture component of the row, when given).
+ */
+export function gridSvg(gridPng: Buffer, o: { width: number; height: number; scale: number; title: string; rowLabels?: string[]; rows: number }): string {
+  const W = o.width * o.scale, H = o.height * o.scale;
+  const left = o.rowLabels ? 110 : 10, top = 40;
+  const rowH = H / o.rows;
+  const labels = (o.rowLabels ?? [])
+    .map((l, r) => `<text x="${left - 8}" y="${(top + (r + 0.5) * rowH + 5).toFixed(1)}" text-anchor="end" font-family="${FONT}" font-size="14">${xmlEscape(l)}</text>`)
+    .join("");
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${left + W + 10}" height="${top + H + 10}">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    `<text x="${left}" y="26" font-family="${FONT}" font-size="18" font-weight="bold">${xmlEscape(o.title)}</text>` +
+    labels +
+    `<image x="${left}" y="${top}" width="${W}" height="${H}" style="image-rendering:pixelated" image-rendering="optimizeSpeed" href="data:image/png;base64,${gridPng.toString("base64")}"/>` +
+    `</svg>`
+  );
+}
+
+/** Writes `${path}.svg` and `${path}.png` of an SVG text (atomically); returns both paths. */
+export function writeSvgPlot(svg: string, pathWithoutExt: string): { svg: string; png: string } {
+  const png = svgToPng(svg, 1);
+  makeDirs(dirname(pathWithoutExt));
+  const out = { svg: `${pathWithoutExt}.svg`, png: `${pathWithoutExt}.png` };
+  writeFileSync(`${out.svg}.tmp`, svg);
+  renameSync(`${out.svg}.tmp`, out.svg);
+  writeFileSync(`${out.png}.tmp`, png);
+  renameSync(`${out.png}.tmp`, out.png);
+  return out;
 }
 
 /** Points of a 2-D ellipse {x : (x-mu)^T S^-1 (x-mu) = r^2} as a closed polyline. */

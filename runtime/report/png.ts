@@ -24,6 +24,8 @@ export function imageGrid(
   c: number,
   cols: number,
   range: [number, number] = [-1, 1],
+  /** each image pixel becomes zoom x zoom pixels (nearest neighbour; the gutter scales too) */
+  zoom = 1,
 ): Buffer {
   if (!(n >= 1 && h >= 1 && w >= 1 && cols >= 1) || (c !== 1 && c !== 3))
     throw new GancRuntimeError(`imageGrid: bad layout n=${n} h=${h} w=${w} c=${c} cols=${cols}`, { code: "png" });
@@ -54,7 +56,17 @@ export function imageGrid(
         for (let ch = 0; ch < 3; ch++) out[dst + ch] = toByte(images[src + (c === 3 ? ch : 0)] as number);
       }
   }
-  return encode(W, H, out);
+  const z = Math.max(1, Math.floor(zoom));
+  if (z === 1) return encode(W, H, out);
+  const big = new Uint8Array(W * z * H * z * 4);
+  for (let y = 0; y < H * z; y++) {
+    const sy = Math.floor(y / z);
+    for (let x = 0; x < W * z; x++) {
+      const si = (sy * W + Math.floor(x / z)) * 4, di = (y * W * z + x) * 4;
+      big[di] = out[si]!, big[di + 1] = out[si + 1]!, big[di + 2] = out[si + 2]!, big[di + 3] = 255;
+    }
+  }
+  return encode(W * z, H * z, big);
 }
 
 export interface ScatterSet {

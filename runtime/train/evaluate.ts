@@ -13,6 +13,8 @@ import { clusterAccuracy, nmi } from "../metrics/clustering.ts";
 import { fitGmmEm, gmmNll, paramError, type Gmm } from "../metrics/gmm.ts";
 import type { Matrix } from "../metrics/matrix.ts";
 import { classifierDistance } from "../metrics/classifier.ts";
+import { createRng } from "../rng.ts";
+import type { Rng } from "../types.ts";
 import { EVALUATE_METRIC_NAMES, isEvaluateMetric, type EvaluateMetricName } from "./metric-names.ts";
 import { linearProbeMetric, reconstructionMetric } from "./encoder-metrics.ts";
 
@@ -33,6 +35,23 @@ export interface EvalOptions {
   only?: string[];
   /** also write Vega charts (NDB bars, 2-D mixture ellipses) under plots/ (default true) */
   plots?: boolean;
+  /** folder the pictures go to, relative to runDir (default "": training's samples/ and plots/); `ganc eval`
+   * writes into eval/step-N/ so that it never overwrites what training wrote */
+  outDir?: string;
+}
+
+/**
+ * The random stream of one evaluation metric: derived from the run seed, the step and the metric's name only, so an
+ * evaluation gives the same numbers whenever it runs (at the end of training, after a resume, in `ganc eval`), and a
+ * metric's draws do not depend on which metrics ran before it.
+ */
+export function evalRng(seed: number, step: number, metric: string): Rng {
+  return createRng(seed).fork(`eval:${step}:${metric}`);
+}
+
+/** The stream `ganc sample` draws from: `--seed N` when given, else derived from the run seed and the step. */
+export function sampleRng(runSeed: number, step: number, seed?: number): Rng {
+  return seed === undefined ? createRng(runSeed).fork(`sample:${step}`) : createRng(seed).fork("sample");
 }
 
 /** Render a chart into plots/<name>-step-<n>.{svg,png}; a plotting failure never fails the evaluation. */
@@ -40,7 +59,7 @@ async function chart(o: EvalOptions, files: string[], name: string, make: (p: ty
   if (o.plots === false) return;
   try {
     const plot = await import("../report/plot.ts");
-    const rel = join("plots", `${name}-step-${o.step}`);
+    const rel = join(o.outDir ?? "", "plots", `${name}-step-${o.step}`);
     await plot.writePlot(make(plot) as Parameters<typeof plot.writePlot>[0], join(o.runDir, rel));
     files.push(`${rel}.png`);
   } catch {
@@ -74,8 +93,8 @@ function rowsOf(c: Column, maxRows: number): Matrix {
   return { data: Float32Array.from(c.data.subarray(0, n * d)), n, d };
 }
 
-async function drawSamples(program: Program, n: number, component?: number): Promise<Float32Array> {
-  const t = program.sample(n, component === undefined ? undefined : { component });
+async function drawSamples(program: Program, rng: Rng, n: number, component?: number): Promise<Float32Array> {
+  const t = program.sample(n, component === undefined ? { rng } : { component, rng });
   try {
     return Float32Array.from(await t.data());
   } finally {
@@ -147,6 +166,8 @@ export interface MetricCx {
   d: number;
   image: [number, number, number] | null;
   heldOut: Dataset;
+  /** the metric's own random stream (evalRng: run seed, step, metric name) */
+  rng: Rng;
 }
 
 export type MetricHandler = (c: MetricCx) => Promise<void>;
@@ -169,35 +190,60 @@ const clusteringMetric: MetricHandler = async (c) => {
 /** One handler per metric the checker accepts (EVALUATE_METRIC_NAMES): the table's type demands all of them. */
 const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
   samples: async (c) => {
-    const { program, args, o, files, meta, xcol, d, image } = c;
-    const rel = join("samples", `step-${o.step}.png`);
-    let png: Buffer;
+    const { program, args, o, files, meta, xcol, d, image, rng } = c;
+    const rel = join(o.outDir ?? "", "samples", `step-${o.step}.png`);
+    const base = join(o.runDir, rel.slice(0, -".png".length));
     if (image) {
       const [h, w, c] = image;
       let imgs: Float32Array, n: number, cols: number;
+      let rowLabels: string[] | undefined;
       if (args.per_component !== undefined && meta.components) {
         // one row per mixture component
         const per = Math.max(1, Math.floor(num(args.per_component, 10)));
         const rows: Float32Array[] = [];
-        for (let k = 0; k < meta.components; k++) rows.push(await drawSamples(program, per, k));
+        for (let k = 0; k < meta.components; k++) rows.push(await drawSamples(program, rng, per, k));
         imgs = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
         let off = 0;
         for (const r of rows) (imgs.set(r, off), (off += r.length));
         n = per * meta.components;
         cols = per;
+        rowLabels = rows.map((_, k) => `component ${k}`);
       } else {
         const g = args.grid !== undefined ? Math.max(1, Math.floor(num(args.grid, 10))) : 0;
         const per = args.per_component !== undefined ? Math.max(1, Math.floor(num(args.per_component, 10))) : 0;
         n = g ? g * g : per ? per * per : Math.min(100, Math.max(1, Math.floor(num(args.n, 100))));
         cols = g || per || Math.ceil(Math.sqrt(n));
-        imgs = await drawSamples(program, n);
+        imgs = await drawSamples(program, rng, n);
       }
-      png = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol));
+      // at least 84 px per tile side (3x for 28 px tiles), at most 8x
+      const zoom = Math.max(1, Math.min(8, Math.ceil(84 / Math.max(h, w))));
+      const grid = imageGrid(imgs, n, h, w, c, cols, dataRange(xcol), zoom);
+      const rows = Math.ceil(n / cols);
+      try {
+        const { gridSvg, writeSvgPlot } = await import("../report/plot.ts");
+        const { width, height } = (await import("../report/png.ts")).decodePng(grid);
+        const title = `${meta.model}: ${n} samples at step ${o.step}`;
+        writeSvgPlot(gridSvg(grid, { width, height, scale: 1, title, rows, ...(rowLabels ? { rowLabels } : {}) }), base);
+      } catch {
+        writePng(join(o.runDir, rel), grid);
+      }
     } else {
       const n = Math.max(1, Math.floor(num(args.n, 2000)));
-      const s = await drawSamples(program, n);
-      const real = rowsOf(xcol, n);
-      // first two coordinates; real data grey under the samples
+      const K = meta.components;
+      // a mixture latent: an equal share per component, so each point's colour is its component
+      const labels: number[] = [];
+      let s: Float32Array;
+      let m = n;
+      if (K) {
+        const per = Math.max(1, Math.ceil(n / K));
+        const parts: Float32Array[] = [];
+        for (let k = 0; k < K; k++) (parts.push(await drawSamples(program, rng, per, k)), labels.push(...Array(per).fill(k)));
+        m = per * K;
+        s = new Float32Array(m * d);
+        parts.forEach((p, k) => s.set(p, k * per * d));
+      } else s = await drawSamples(program, rng, n);
+      const real = rowsOf(xcol, Math.max(n, 2000));
+      // first two coordinates
       const two = (data: ArrayLike<number>, rows: number) => {
         const p = new Float32Array(rows * 2);
         for (let i = 0; i < rows; i++) {
@@ -206,12 +252,19 @@ const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
         }
         return p;
       };
-      png = scatterPng([
-        { points: two(real.data, real.n), color: [170, 170, 170] },
-        { points: two(s, n), color: [31, 119, 180] },
-      ]);
+      const rp = two(real.data, real.n), gp = two(s, m);
+      try {
+        const plot = await import("../report/plot.ts");
+        // the axes come from the data alone, so every frame of a run has the same scale
+        const spec = plot.samplesScatter({ points: rp, n: real.n }, { points: gp, n: m, ...(K ? { labels } : {}) }, {
+          title: `${meta.model}: samples at step ${o.step}${K ? ` (${Math.ceil(n / K)} per component)` : ""}`,
+          domain: plot.paddedDomain(rp, real.n),
+        });
+        await plot.writePlot(spec, base);
+      } catch {
+        writePng(join(o.runDir, rel), scatterPng([{ points: rp, color: [170, 170, 170] }, { points: gp, color: [31, 119, 180] }]));
+      }
     }
-    writePng(join(o.runDir, rel), png);
     files.push(rel);
     return;
   },
@@ -231,7 +284,7 @@ const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
       b = ndbBins(ref, { bins, seed: o.seed, kmeans: { inits } });
       cache.set(key, b);
     }
-    const s = await drawSamples(program, n);
+    const s = await drawSamples(program, c.rng, n);
     // the bins are cached per (bins, samples); the z-test's significance is the metric's own option
     const r = ndbEvaluate({ ...b, significance: num(args.significance, 0.05) }, { data: s, n, d });
     out.ndb = r.ndb;
@@ -250,7 +303,7 @@ const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
     const centers = flatNumbers(truth.centers, "centers");
     const std = num(truth.std, NaN);
     const n = Math.floor(num(args.samples ?? args.n, 2000));
-    const s = await drawSamples(program, n);
+    const s = await drawSamples(program, c.rng, n);
     const r = modeCoverage({ data: s, n, d }, { data: Float64Array.from(centers), n: centers.length / d, d }, {
       std,
       ...(args.sigmas !== undefined ? { thresholdSigmas: num(args.sigmas, 3) } : {}),
@@ -299,7 +352,7 @@ const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
       });
     const n = Math.floor(num(args.samples, 10000));
     const ref = rowsOf(column(heldOut, meta.sampleSpace.column, name), n);
-    const s = await drawSamples(program, ref.n);
+    const s = await drawSamples(program, c.rng, ref.n);
     // the data sources and generators work in [-1, 1]; the classifier maps that range to its [0, 1] inputs
     out.cfd = classifierDistance({ data: s, n: ref.n, d }, ref, { range: [-1, 1] });
     return;
@@ -309,7 +362,7 @@ const METRIC_HANDLERS: Record<EvaluateMetricName, MetricHandler> = {
     // EM on generated samples, scored by the held-out data's NLL under the fitted mixture
     const k = Math.floor(num(args.k, meta.components ?? meta.labels?.classes ?? 10));
     const n = Math.floor(num(args.samples, 5000));
-    const s = await drawSamples(program, n);
+    const s = await drawSamples(program, c.rng, n);
     const fit = fitGmmEm(s, n, d, k, { seed: o.seed, cov: d > 16 ? "diag" : "full" });
     out.gmm_fit_nll = gmmNll(rowsOf(column(heldOut, meta.sampleSpace.column, name), 10000), fit);
     return;
@@ -334,7 +387,7 @@ async function runMetric(
   const xcol = column(program.data, meta.sampleSpace.column, name);
   const { d, image } = sampleLayout(program);
   const heldOut = program.data.test ?? program.data;
-  await METRIC_HANDLERS[name]({ program, name, args, o, out, files, meta, xcol, d, image, heldOut });
+  await METRIC_HANDLERS[name]({ program, name, args, o, out, files, meta, xcol, d, image, heldOut, rng: evalRng(o.seed, o.step, name) });
 }
 
 /**

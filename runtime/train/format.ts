@@ -1,5 +1,5 @@
 // Text output shared by the train/eval/sample/assign commands: the evaluation table and runtime error messages.
-import { GancRuntimeError } from "../errors.ts";
+import { GancRuntimeError, runtimeDiagnosticCode } from "../errors.ts";
 
 const fmt = (v: unknown): string =>
   typeof v === "number" ? (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toFixed(4)) : String(v);
@@ -13,10 +13,13 @@ export function metricsTable(metrics: Record<string, unknown>, title?: string): 
   return (title ? `${title}\n` : "") + `  ${"metric".padEnd(w)}  value\n  ${"-".repeat(w)}  -----\n` + lines.join("\n") + "\n";
 }
 
-/** "error: message" plus the spec line and hint of a GancRuntimeError; other Errors get their message only. */
+/** "error: message" plus the spec line and hint of a GancRuntimeError; other Errors get their message only. A data
+ * error carries its catalog code (`error[E0612]: ...`, runtime/errors.ts); the CLI renders those with a code frame
+ * at the spec's data declaration when it knows the spec (compiler/cli/run-command.ts), this is the plain form. */
 export function formatError(e: unknown): string {
   if (isRuntimeError(e)) {
-    let s = `error: ${e.message}\n`;
+    const code = runtimeDiagnosticCode(e);
+    let s = `error${code ? `[${code}]` : ""}: ${e.message}\n`;
     if (e.specLine && !e.message.includes(e.specLine)) s += `  --> ${e.specLine}\n`;
     if (e.hint) s += `  = hint: ${e.hint}\n`;
     return s;

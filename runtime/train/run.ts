@@ -281,6 +281,18 @@ async function trainRunLocked(o: TrainOptions): Promise<TrainSummary> {
     acc = ckState.acc;
     elapsedBefore = ckState.elapsed_s;
   }
+  // a run never trains backwards: --steps (or --epochs) below the step it is at is refused before anything is
+  // written (E0614), rather than recorded as a completed run whose target lies behind it
+  if (ck && explicit && target < step) {
+    const asked = o.steps !== undefined ? `--steps ${o.steps}` : `--epochs ${o.epochs} (${target} steps)`;
+    throw new GancRuntimeError(`${asked} is below the step run ${runDir} is at (${step}); a run does not train backwards`, {
+      code: "resume-steps",
+      hint:
+        `give --steps N with N > ${step} to train further, leave --steps out to continue to the run's target ` +
+        `(${ckState?.target_steps ?? prevSummary?.target_steps ?? "the spec's"}), or start a new run from these weights with ` +
+        `ganc train SPEC --init-from ${runDir}`,
+    });
+  }
   // (after restoring, so a checkpoint that does not fit this program is still an error)
   if (ck && prevSummary?.status === "completed" && ck.step >= target && (prevSummary.steps ?? -1) === ck.step)
     // nothing to train: no second evaluation, checkpoint or summary for the same step

@@ -99,6 +99,8 @@ const CASES: [string, Record<string, string>][] = [
   ["specs/gm_gan.gan", { supervised: "true", mode: "dynamic", dz: "8" }],
   ["specs/pcm_gan.gan", {}], // the 2-D GMM setting (the fashion variant has conv layers: not lowered yet)
   ["examples/specs/wgan_gp_ring.gan", {}], // a gradient of a gradient
+  ["examples/specs/r1_ring.gan", {}], // grad(f, wrt): R1
+  ["examples/specs/dragan_ring.gan", {}], // grad(f, wrt) at a let
   ["specs/gat_gmm.gan", {}], // inv
   ["specs/gat_gmm.gan", { cov: "learn" }],
 ];

@@ -90,7 +90,7 @@ const b8 = (shape: number[]): Arg => ({ shape, dtype: "bool", gen: BOOL });
 
 const unaryShapes = [[], [5], [2, 3, 4]];
 const CASES: Case[] = [
-  ...["exp", "relu", "tanh", "sigmoid", "softplus", "log_sigmoid", "neg", "abs", "square", "sign"].flatMap((op) => unaryShapes.map((s) => ({ op, args: [f(s, N(2))] }))),
+  ...["exp", "relu", "tanh", "sigmoid", "softplus", "log_sigmoid", "neg", "abs", "square", "sign", "stop_gradient"].flatMap((op) => unaryShapes.map((s) => ({ op, args: [f(s, N(2))] }))),
   ...["tanh", "sigmoid", "softplus", "log_sigmoid"].map((op) => ({ op, args: [f([4, 7], EXTREME)], label: "|x| = 100, 1000" })),
   // tiny outputs: softplus(x) ~ e^x for x << 0 must keep float32's relative precision (log(1 + e^x) would give 0)
   { op: "softplus", args: [f([64], U(-80, -15))], elementwise: 1e-5, label: "tiny outputs" },

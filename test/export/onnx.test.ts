@@ -1,7 +1,8 @@
 // `ganc export --format onnx` (issue 18): onnxruntime-node on the exported inference model reproduces the tfjs
 // program's sample (what `ganc sample` draws) from the same noise, to float32 round-off: vanilla_gan (Normal latent),
 // pcm_gan (a learned full-covariance GaussianMixture: component index and eps as inputs) and its PCM head against
-// program.assign, bn_gan (batchnorm on the moving statistics, dropout off), and the CLI.
+// program.assign, bn_gan (batchnorm on the moving statistics, dropout off), sn_gan (spectral_norm on the stored
+// power-iteration vectors), and the CLI.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -89,6 +90,17 @@ describe("export --format onnx", () => {
     const m = pkg.onnx.ModelProto.decode(gen.bytes);
     const inits = m.graph!.initializer!.map((t) => t.name!);
     expect(inits.filter((t) => /^G\/batchnorm_\d+\/moving_(mean|variance)$/.test(t))).toHaveLength(2);
+    expect(m.graph!.input!.map((i) => i.name)).toEqual(["latent:z"]);
+    expect(err).toBeLessThan(TOL);
+  });
+
+  it("sn_gan: spectral_norm reads the stored power-iteration vectors (as program.sample)", async () => {
+    const runDir = await makeRun(join(REPO, "test/export/sn_gan.gan"), 20);
+    const { gen, err, a } = await checkSampler(runDir, 30);
+    expect(Object.keys(a.checkpoint.arrays).filter((k) => k.endsWith("/sn_u")).sort()).toEqual(["state/D/dense_0/sn_u", "state/G/dense_0/sn_u", "state/G/dense_1/sn_u"]);
+    const m = pkg.onnx.ModelProto.decode(gen.bytes);
+    const inits = m.graph!.initializer!.map((t) => t.name!);
+    expect(inits.filter((t) => /^G\/dense_\d+\/sn_u$/.test(t))).toHaveLength(2);
     expect(m.graph!.input!.map((i) => i.name)).toEqual(["latent:z"]);
     expect(err).toBeLessThan(TOL);
   });

@@ -62,6 +62,15 @@ describe("gan.tmLanguage.json", () => {
     expect(invalid.map((t) => `${t.line}: ${t.text}`)).toEqual([]);
   });
 
+  it("a block declaration (examples/specs/resnet_blocks_ring.gan): `block` is a declaration head, `int` a type", () => {
+    const src = readFileSync(join(ROOT, "examples/specs/resnet_blocks_ring.gan"), "utf8");
+    const toks = tokenize(src);
+    expect(toks.filter((t) => t.text.trim() !== "" && t.scopes.length < 2).map((t) => `${t.line}: ${t.text}`)).toEqual([]);
+    expect(scopeOf(toks, src, "block res(", "block")).toBe("storage.type.network.gan");
+    expect(scopeOf(toks, src, "block res(", "res")).toBe("entity.name.function.gan");
+    expect(scopeOf(toks, src, "block res(", "int")).toBe("storage.type.primitive.gan");
+  });
+
   it("keywords, types, names, numbers, strings, comments and operators get their scopes (specs/pcm_gan.gan)", () => {
     const src = readFileSync(join(ROOT, "specs/pcm_gan.gan"), "utf8");
     const toks = tokenize(src);

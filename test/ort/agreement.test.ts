@@ -70,6 +70,23 @@ export const AGREEMENT_CASES: Case[] = [
   // BiGAN (issue 21): a joint discriminator D(x, z), an encoder trained with G, losses built from losses and the
   // papers' `0.5 * E[x] ...` notation (inlined into ordinary ops before either back end sees them)
   { spec: join(REPO, "examples/specs/bigan_fashion.gan"), overrides: { n: 512, nh: 64 }, steps: 5, image: true },
+  // spectral_norm (issue 21): D's conv and dense kernels divided by their spectral norms, the power-iteration
+  // vectors (state D/*/sn_u) compared like moving statistics; batch 4 (a tfjs conv step on wasm is slow)
+  { spec: join(REPO, "examples/specs/sngan_hinge_fashion.gan"), overrides: { batch_size: 4 }, steps: 5, image: true },
+  // parametric blocks (issue 21): five uses of one residual block, each with its own parameters
+  { spec: join(REPO, "examples/specs/resnet_blocks_ring.gan"), overrides: {}, steps: 5 },
+  // grad(f, wrt) (issue 21): R1 and DRAGAN penalties, the update differentiating the input gradient again
+  { spec: join(REPO, "examples/specs/r1_ring.gan"), overrides: {}, steps: 5 },
+  { spec: join(REPO, "examples/specs/dragan_ring.gan"), overrides: {}, steps: 5 },
+  // issue 21: one_hot of a categorical code, a fixed tensor (InfoGAN); embedding, one_hot of the data's labels and
+  // upsample in both modes (the projection cGAN, at batch 4: tfjs convs on wasm are slow)
+  { spec: join(REPO, "examples/specs/infogan_ring.gan"), overrides: {}, steps: 5 },
+  ...["nearest", "bilinear"].map((up) => ({ spec: join(REPO, "examples/specs/cgan_projection_fashion.gan"), overrides: { batch_size: "4", up }, steps: 5, image: true })),
+  // lr schedules (issue 21): the host's lr per application, a hyper input on ORT, the tfjs optimizer's lr there;
+  // short schedules so that warm-up, decay and the step halving all happen inside the 5 steps
+  { spec: join(REPO, "examples/specs/cosine_ring.gan"), overrides: { total: 4, warm: 2, halve: 2 }, steps: 5 },
+  // weight clipping on an update (issue 21): in the ORT graph, tfjs clipByValue in the reference
+  { spec: join(REPO, "examples/specs/wgan_clip_ring.gan"), overrides: {}, steps: 5 },
   // plugin losses, traced into the step IR from their tfjs implementations (compiler/step/trace-tf.ts); R1 takes a
   // gradient of the critic inside the loss
   ...["mmd_ring", "r1_ring"].map((p) => ({ spec: join(REPO, `examples/plugins/${p}.gan`), overrides: {}, steps: 5 })),

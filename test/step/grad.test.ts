@@ -210,6 +210,14 @@ const CASES: Case[] = [
     },
   })),
   {
+    op: "stop_gradient",
+    name: "stop_gradient of a constant times a param",
+    build: (c) => {
+      const s = c.shape(1, 3);
+      return c.b.add("mul", [c.x(s), c.b.add("stop_gradient", [c.randConst(s)])]);
+    },
+  },
+  {
     op: "one_hot",
     name: "one_hot times a param",
     build: (c) => {

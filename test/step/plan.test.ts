@@ -20,6 +20,15 @@ const variants: [string, Record<string, string>][] = [
   ["specs/vanilla_gan.gan", { dataset: "fashion" }],
   ["examples/specs/wgan_gp_ring.gan", {}],
   ["examples/specs/hinge_ring.gan", {}],
+  // spectral_norm: the power iteration on stop_gradient of each kernel, the sn_u state inputs and update outputs
+  ["examples/specs/sngan_hinge_fashion.gan", {}],
+  // a block's uses: each its own layers, G/res_0/dense_0 ...
+  ["examples/specs/resnet_blocks_ring.gan", {}],
+  // grad(f, wrt) (issue 21): the input gradient's backward nodes inside the forward graph
+  ["examples/specs/r1_ring.gan", {}],
+  ["examples/specs/dragan_ring.gan", {}],
+  ["examples/specs/infogan_ring.gan", {}],
+  ["examples/specs/cgan_projection_fashion.gan", { up: "bilinear" }],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>

@@ -47,10 +47,15 @@ describe("evaluate", () => {
     expect(r.files).toEqual(["samples/step-7.png"]);
     expect(calls).toEqual([0, 1]);
     const png = decodePng(readFileSync(join(dir, "samples/step-7.png")));
-    expect([png.width, png.height]).toEqual([3 * 4 + 4 * 2, 2 * 4 + 3 * 2]);
+    // the grid (4 px tiles: upscaled 8x, the cap) below a title, after a column of row labels (110 px), 40 px down
+    const zoom = 8, left = 110, top = 40;
+    expect([png.width, png.height]).toEqual([left + (3 * 4 + 4 * 2) * zoom + 10, top + (2 * 4 + 3 * 2) * zoom + 10]);
     // row 0 drew component 0 (value 0 -> black), row 1 component 1 (data max -> white)
-    expect(png.data[(2 * png.width + 2) * 4]).toBe(0);
-    expect(png.data[(8 * png.width + 2) * 4]).toBe(255);
+    const at = (x: number, y: number) => png.data[((top + y * zoom + 4) * png.width + left + x * zoom + 4) * 4];
+    expect(at(2, 2)).toBe(0);
+    expect(at(2, 8)).toBe(255);
+    const svg = readFileSync(join(dir, "samples/step-7.svg"), "utf8");
+    for (const t of ["component 0", "component 1", "at step 7"]) expect(svg).toContain(t);
   });
 
   it("gmm_recovery: zero error and the truth's NLL when the weights equal the truth", async () => {

@@ -5,14 +5,16 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { TFJS_BACKENDS } from "./train.ts";
+import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
 
 export async function runAssign(
   runDir: string,
   o: { data: string; output?: string; backend: (typeof TFJS_BACKENDS)[number] },
-  io: { out: (s: string) => void; err: (s: string) => void },
+  io: Io,
 ): Promise<number> {
-  const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
-  try {
+  // errors about the --data file point at no spec line: it is not the spec's data declaration
+  let readingOwnData = false;
+  return runUserCommand(io, async () => {
     const { loadRun } = await import("../../../runtime/train/rundir.ts");
     const { assignResponsibilities } = await import("../../../runtime/train/evaluate.ts");
     const { loadData } = await import("../../../runtime/data/index.ts");
@@ -28,6 +30,7 @@ export async function runAssign(
         hint: "declare a `head C(x) -> Simplex[K]` in the spec (see specs/pcm_gan.gan)",
       });
     const ctx = { rng: createRng(0), baseDir: process.cwd() };
+    readingOwnData = true;
     const ds =
       o.data === "fashion_mnist"
         ? await loadData("fashion_mnist", { split: "test" }, ctx)
@@ -61,21 +64,15 @@ export async function runAssign(
       io.err(`cluster accuracy ${clusterAccuracy(pred, truth).accuracy.toFixed(4)}, NMI ${nmi(pred, truth).toFixed(4)} against the data's labels\n`);
     }
     return 0;
-  } catch (e) {
-    io.err(formatError(e));
-    return isUserError(e) ? 1 : 70;
-  }
+  }, () => (readingOwnData ? null : { runDir }));
 }
 
 export function registerAssign(program: Command): void {
-  program
-    .command("assign")
-    .description("mixture responsibilities of a trained PCM head for each data row (CSV)")
-    .argument("<rundir>", "run directory written by ganc train")
+  runDirCommand(program, "assign", "mixture responsibilities of a trained PCM head for each data row (CSV)")
     .requiredOption("--data <source>", "a numeric CSV file, or fashion_mnist (its test split)")
     .option("-o, --output <file>", "write the CSV here instead of stdout")
     .addOption(new Option("--backend <name>", "compute backend").choices(TFJS_BACKENDS).default("wasm" as const))
     .action(async (runDir, o) => {
-      process.exitCode = await runAssign(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      process.exitCode = await runAssign(runDir, o, stdio);
     });
 }

@@ -6,6 +6,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
 import { parsePositiveInt } from "./train.ts";
+import { runDirCommand, runUserCommand, stdio, type Io } from "../run-command.ts";
 
 export const EXPORT_FORMATS = ["onnx", "safetensors"] as const;
 
@@ -15,9 +16,8 @@ export interface ExportCliOptions {
   batch?: number;
 }
 
-export async function runExport(runDir: string, o: ExportCliOptions, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
-  const { formatError, isUserError } = await import("../../../runtime/train/format.ts");
-  try {
+export async function runExport(runDir: string, o: ExportCliOptions, io: Io): Promise<number> {
+  return runUserCommand(io, async () => {
     if (o.format === "onnx") {
       const { exportOnnx } = await import("../../../runtime/export/onnx.ts");
       const models = await exportOnnx(runDir, { output: o.output, batch: o.batch });
@@ -39,21 +39,15 @@ export async function runExport(runDir: string, o: ExportCliOptions, io: { out: 
     writeFileAtomic(file, checkpointSafetensors(a.checkpoint, { model: a.ir.model.name, spec: a.specFile }));
     io.out(`${file}\n`);
     return 0;
-  } catch (e) {
-    io.err(formatError(e));
-    return isUserError(e) ? 1 : 70;
-  }
+  }, () => ({ runDir }));
 }
 
 export function registerExport(program: Command): void {
-  program
-    .command("export")
-    .description("export a trained run: the generator (and PCM head) as ONNX, or the weights as safetensors")
-    .argument("<rundir>", "run directory written by ganc train")
+  runDirCommand(program, "export", "export a trained run: the generator (and PCM head) as ONNX, or the weights as safetensors")
     .addOption(new Option("--format <format>", "output format").choices(EXPORT_FORMATS).default("onnx" as const))
     .option("-o, --output <file>", "output file (default RUNDIR/export/<model>.onnx | .safetensors; the head goes to <file>.head.onnx)")
     .option("--batch <n>", "onnx: the models' batch size (static; default 64)", parsePositiveInt)
     .action(async (runDir, o) => {
-      process.exitCode = await runExport(runDir, o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      process.exitCode = await runExport(runDir, o, stdio);
     });
 }

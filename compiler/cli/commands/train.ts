@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { collect, compileSpec, parseSet, RUNTIME_INDEX, writeOnnxPlan } from "./compile.ts";
+import type { Io } from "../run-command.ts";
 
 /** tfjs backends: the reference trainer, and (for now) evaluation, sampling and assignment */
 export const TFJS_BACKENDS = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
@@ -42,10 +43,7 @@ export interface TrainCliOptions {
   threads?: number;
 }
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+
 
 /** What `ganc train` writes into a run directory: a folder holding one of these is a run (or a failed start). */
 const RUN_MARKERS = ["overrides.json", "trainer.ts", "spec.gan", "checkpoints", "lock"];
@@ -97,7 +95,7 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
   }
   const { trainRun, TrainFailure } = await import("../../../runtime/train/run.ts");
   const { importTrainer, readRunConfig, writeRunFiles } = await import("../../../runtime/train/rundir.ts");
-  const { formatError, isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
+  const { isUserError, metricsTable } = await import("../../../runtime/train/format.ts");
   const { acquireRunLock } = await import("../../../runtime/train/lock.ts");
   let lock: { release(): void } | undefined;
   let planned: { steps?: number; epochs?: number } | undefined;
@@ -126,7 +124,8 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       baseDir = config.specDir;
       planned = { steps: config.steps, epochs: config.epochs };
       const done = completedSummary(runDir);
-      if (done && o.epochs === undefined && (o.steps === undefined || o.steps <= done.steps)) {
+      // (--steps below the run's step goes on to trainRun, which refuses it: E0614)
+      if (done && o.epochs === undefined && (o.steps === undefined || o.steps === done.steps)) {
         io.out(alreadyComplete(runDir, done.steps, done.target_steps));
         return 0;
       }
@@ -226,7 +225,9 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
     }
     return 0;
   } catch (e) {
-    io.err(formatError(e));
+    // a data error found at load time is shown at the spec's data declaration (E0611-E0613), like check's E0321
+    const { formatRunError } = await import("../run-command.ts");
+    io.err(await formatRunError(e, o.resume ? { runDir: o.resume } : spec ? { specPath: spec } : null));
     if (e instanceof TrainFailure) return e.exitCode;
     // a backend that does not load or data that does not read: leave no half-written run directory behind
     if (created && runDir !== undefined && existsSync(runDir) && !existsSync(join(runDir, "checkpoints", "latest"))) {

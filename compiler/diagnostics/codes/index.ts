@@ -1,11 +1,12 @@
 // The catalog of every diagnostic code. docs/diagnostics.md is generated from it, and a test checks that every
 // code has at least one case in the bad-spec corpus (test/bad/).
 // Ranges: E01xx syntax, E02xx names, E03xx types and shapes, E04xx game, E05xx params and compile-time values,
-// E06xx plugins, E07xx CLI / files; W-codes are warnings.
+// E060x plugins, E061x run time (data loaded, run directories, sample counts), E07xx CLI / files; W-codes are warnings.
 import { syntaxCodes } from "./syntax.ts";
 import { semanticCodes } from "./semantic.ts";
 import { pluginCodes } from "./plugin.ts";
 import { cliCodes } from "./cli.ts";
+import { runCodes } from "./run.ts";
 
 export interface CodeInfo {
   code: string;
@@ -16,7 +17,7 @@ export interface CodeInfo {
   fix: string;
 }
 
-export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes, ...cliCodes];
+export const allCodes: readonly CodeInfo[] = [...syntaxCodes, ...semanticCodes, ...pluginCodes, ...runCodes, ...cliCodes];
 
 /** Every catalogued code, as a type: `Diagnostic.code` is one of these, so a mistyped code fails tsc. */
-export type DiagnosticCode = (typeof syntaxCodes | typeof semanticCodes | typeof pluginCodes | typeof cliCodes)[number]["code"];
+export type DiagnosticCode = (typeof syntaxCodes | typeof semanticCodes | typeof pluginCodes | typeof runCodes | typeof cliCodes)[number]["code"];

@@ -210,6 +210,98 @@ export const semanticCodes = [
     example: "weights W: Real[2, 2] init [[1, 0], [0]]",
     fix: "A list used as a tensor holds compile-time numbers and is rectangular (every row the same length).",
   },
+  // ---------- layer wrappers and blocks (E035x) ----------
+  {
+    code: "E0350",
+    title: "spectral_norm of a layer without a weight kernel",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(relu()) |> dense(1)",
+    fix: "spectral_norm wraps one dense, conv2d or conv2d_transpose layer (it divides that layer's kernel by its largest singular value). Apply activations, batchnorm, pooling and reshapes outside it; wrap each dense of an mlp on its own.",
+  },
+  {
+    code: "E0351",
+    title: "spectral_norm applied twice",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> spectral_norm(spectral_norm(dense(16))) |> dense(1)",
+    fix: "A spectrally normalized kernel already has spectral norm ~1: wrap the layer once (`iters=` sets the power iterations per application).",
+  },
+  {
+    code: "E0352",
+    title: "block used with the wrong arguments",
+    example: "block res(x: Real[16], w: int) -> Real[16] = x + (x |> dense(w) |> relu() |> dense(16))\ndiscriminator D(x: Real[16]) -> Logit = res(x) |> dense(1)   // w missing",
+    fix: "Pass every argument of the block, in its declared order (the related span shows the declaration).",
+  },
+  {
+    code: "E0353",
+    title: "block argument of the wrong type",
+    example: "block res(x: Real[16], w: int) -> Real[16] = x + (x |> dense(w) |> relu() |> dense(16))\ndiscriminator D(x: Real[16]) -> Logit = res(x, 0.5) |> dense(1)   // w is an int",
+    fix: "`int` / `real` arguments are compile-time values (literals, params); tensor arguments must have exactly the declared type; a block needs at least one tensor input.",
+  },
+  {
+    code: "E0354",
+    title: "block used outside a network body",
+    example: "loss l = E[x] mean(res(x, 8))",
+    fix: "A block is expanded into the network that uses it (its layers belong to that network): use it in a network body and call the network.",
+  },
+  {
+    code: "E0355",
+    title: "recursive block",
+    example: "block a(x: Real[4]) -> Real[4] = b(x)\nblock b(x: Real[4]) -> Real[4] = a(x)",
+    fix: "Blocks are expanded at each use, so a block cannot use itself, directly or through other blocks. Write the repetitions out.",
+  },
+  // ---------- grad(f, wrt) (issue 21) ----------
+  {
+    code: "E0340",
+    title: "grad of a value that is not a per-example scalar",
+    example: "loss r1 = E[x] sqnorm(grad(G(z), z))   // G(z) is Real[2] per example",
+    fix: "grad differentiates one number per example: a critic's score D(x), or a reduction such as sum(G(z)). Take E[...] of the result, not of grad's argument.",
+  },
+  {
+    code: "E0341",
+    title: "grad with respect to a value the expression does not depend on",
+    example: "loss r1 = E[x, z] sqnorm(grad(D(x), z))   // D(x) does not read z",
+    fix: "wrt must be an input of the expression as written: grad(D(x), x). Name a computed input with `let` (let xp = x + u, then grad(D(xp), xp)).",
+  },
+  {
+    code: "E0342",
+    title: "grad with respect to a parameter or a whole-batch value",
+    example: "weights W: Real[2] init zeros\nloss l = E[x] sqnorm(grad(D(x * W), W))",
+    fix: "grad takes input gradients (data, latents, per-example values computed from them); the update differentiates the parameters it names itself.",
+  },
+  {
+    code: "E0343",
+    title: "grad through an operation without second-order support",
+    example: "discriminator D(x: Real[2]) -> Logit = x |> dense(16) |> batchnorm() |> relu() |> dense(1)\nloss r1 = E[x] sqnorm(grad(D(x), x))",
+    fix: "The update differentiates the gradient again, so every op between wrt and the expression needs a second derivative on both back ends and must act on each example alone: dense and conv layers, elementwise activations, arithmetic and the elementwise loss primitives do; batchnorm, dropout, pooling, E[...], responsibilities, plugin primitives and nested grad do not.",
+  },
+  {
+    code: "E0345",
+    title: "grad outside a loss",
+    example: "discriminator D(x: Real[2]) -> Real[2] = grad(sum(x |> dense(1)), x)",
+    fix: "grad(f, wrt) is a loss-level expression (R1, R2, DRAGAN and path-length penalties): write it in a `loss`, where data and latents are in scope.",
+  },
+  {
+    code: "E0330",
+    title: "index does not fit one_hot / embedding",
+    example: "data x: Image[28, 28, 1], y: Index[10] = fashion_mnist()\nnetwork E(y: Index[10]) -> Real[16] = y |> embedding(5, 16)   // 10 classes, table of 5",
+    fix: "one_hot(y, K) and embedding(K, d) take an integer index (an Index[K] data column or Categorical latent) with exactly K classes.",
+  },
+  {
+    code: "E0331",
+    title: "update names a frozen tensor",
+    example: "weights T: Real[4, 4] init eye fixed\nupdate u: T minimizes l with adam(lr=0.001)",
+    fix: "A `fixed` tensor is never updated: drop it from the update, or remove `fixed` to make it learnable.",
+  },
+  {
+    code: "E0332",
+    title: "frozen tensor with a constraint",
+    example: "weights T: Real[4, 4] init eye constrain nonneg() fixed",
+    fix: "A constraint is applied after updates and a `fixed` tensor has none: drop `constrain`, or drop `fixed`.",
+  },
+  {
+    code: "E0333",
+    title: "upsample needs an image",
+    example: "generator G(z: Real[8]) -> Real[16] = z |> upsample(2)",
+    fix: "upsample resizes [h, w, c] images: reshape([h, w, c]) a vector first.",
+  },
   // ---------- the game ----------
   {
     code: "E0401",
@@ -252,6 +344,18 @@ export const semanticCodes = [
     title: "encoder metric with networks that do not fit the data",
     example: "network E(x: Real[16]) -> Real[8] = x |> dense(8)   // G takes Real[4]\nevaluate { reconstruction(encoder=E, generator=G) }",
     fix: "The encoder takes one data example and returns the generator's input type; the generator returns a data example.",
+  },
+  {
+    code: "E0412",
+    title: "learning-rate schedule with unusable arguments",
+    example: "update g: G minimizes l with adam(lr=2e-4, schedule=cosine(steps=100, warmup=500))",
+    fix: "Give `steps` >= 1 and a `warmup` below `steps` (both count the update's applications), a final fraction (`end`, `min`) in [0, 1], and for step_decay `every` >= 1 and `gamma` in (0, 1].",
+  },
+  {
+    code: "E0414",
+    title: "an update's constraint is not an elementwise projection",
+    example: "update d: D maximizes l with rmsprop(lr=5e-5) constrain sym_eig_below(1)",
+    fix: "An update takes `constrain clip(lo, hi)` (WGAN weight clipping) or `constrain nonneg`, applied to every tensor it trains; matrix constraints go on a `weights` declaration.",
   },
   // ---------- params and compile-time values ----------
   {

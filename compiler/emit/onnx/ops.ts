@@ -107,6 +107,7 @@ export const ONNX_OPS: Record<StepOp, Rule> & Record<string, Rule | undefined> =
   abs: one("Abs", NUM),
   square: (e, [x]) => (expect(e, NUM), e.op("Mul", [x!, x!])),
   sign: one("Sign", NUM),
+  stop_gradient: one("Identity"),
   relu: one("Relu"),
   tanh: one("Tanh"),
   sigmoid: one("Sigmoid"),
