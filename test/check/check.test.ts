@@ -238,7 +238,7 @@ describe("signature table", () => {
     expect(d.hints).toHaveLength(3);
     expect(d.hints[0]).toMatch(/^samples\(n: int\) -> metric: no parameter named `m`/);
     expect(formatSignature("adam", builtinSignatures.find((e) => e.name === "adam")!.signatures[0])).toBe(
-      "adam(lr: int, beta1: real = 0.9, beta2: real = 0.999, eps: real = 1e-8) -> optimizer".replace("lr: int", "lr: real"),
+      "adam(lr: int, beta1: real = 0.9, beta2: real = 0.999, eps: real = 1e-8, schedule: schedule = none) -> optimizer".replace("lr: int", "lr: real"),
     );
   });
 
