@@ -286,8 +286,11 @@ function images(dir: string, sub: string): ImageRef[] {
   } catch {
     return [];
   }
+  // a sample grid is written as base.svg and its rendering base.png: one picture, shown from the PNG
+  const has = new Set(files);
   return files
     .filter((f) => /\.(png|svg)$/i.test(f))
+    .filter((f) => sub !== "samples" || !/\.svg$/i.test(f) || !has.has(f.replace(/\.svg$/i, ".png")))
     .map((f) => ({ step: stepOf(f), path: `${sub}/${f}` }))
     .sort((a, b) => (a.step ?? -1) - (b.step ?? -1) || a.path.localeCompare(b.path));
 }
