@@ -188,8 +188,8 @@ export function gridSvg(gridPng: Buffer, o: { width: number; height: number; sca
 }
 
 /** Writes `${path}.svg` and `${path}.png` of an SVG text (atomically); returns both paths. */
-export function writeSvgPlot(svg: string, pathWithoutExt: string): { svg: string; png: string } {
-  const png = svgToPng(svg, 1);
+export function writeSvgPlot(svg: string, pathWithoutExt: string, pngScale = 1): { svg: string; png: string } {
+  const png = svgToPng(svg, pngScale);
   makeDirs(dirname(pathWithoutExt));
   const out = { svg: `${pathWithoutExt}.svg`, png: `${pathWithoutExt}.png` };
   writeFileSync(`${out.svg}.tmp`, svg);
@@ -314,13 +314,6 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
 
 /** Writes `${path}.svg` and `${path}.png` (atomically: temp file then rename); returns both paths. */
 export async function writePlot(spec: PlotSpec, pathWithoutExt: string): Promise<{ svg: string; png: string }> {
-  const svg = await renderSvg(spec);
-  const png = svgToPng(svg);
-  makeDirs(dirname(pathWithoutExt));
-  const out = { svg: `${pathWithoutExt}.svg`, png: `${pathWithoutExt}.png` };
-  writeFileSync(`${out.svg}.tmp`, svg);
-  renameSync(`${out.svg}.tmp`, out.svg);
-  writeFileSync(`${out.png}.tmp`, png);
-  renameSync(`${out.png}.tmp`, out.png);
-  return out;
+  // vega charts are rasterised at 2x (svgToPng's default); hand-built SVGs (writeSvgPlot) at their own size
+  return writeSvgPlot(await renderSvg(spec), pathWithoutExt, 2);
 }
