@@ -4,6 +4,7 @@
 // process on a training run fails naming the holder's pid; a stale lock is taken over; --resume keeps the original
 // target; resuming a completed run does nothing and says so.
 import { describe, expect, it } from "vitest";
+import { ownDataSpecText } from "./own-spec.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,17 +40,7 @@ function spec(data: string, d: number, files: Record<string, Uint8Array | string
   const p = join(dir, "own.gan");
   writeFileSync(
     p,
-    `model own "own data"
-latent z ~ Normal(0, 1, dim=2)
-data x: Real[${d}] = ${data}
-generator G(z: Real[2]) -> Real[${d}] = z |> mlp([8], act=relu()) |> dense(${d})
-discriminator D(x: Real[${d}]) -> Logit = x |> mlp([8], act=relu()) |> dense(1)
-loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
-loss g_loss = E[z] -log_sigmoid(D(G(z)))
-update d_step: D maximizes d_loss with adam(lr=0.001)
-update g_step: G minimizes g_loss with adam(lr=0.001)
-train { ${train} }
-${extra}`,
+    ownDataSpecText(data, d, train, extra),
   );
   return p;
 }

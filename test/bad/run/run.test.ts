@@ -8,19 +8,10 @@ import { join } from "node:path";
 import { runTrain, type TrainCliOptions } from "../../../compiler/cli/commands/train.ts";
 import { runSample } from "../../../compiler/cli/commands/sample.ts";
 import { expectGolden } from "../../golden.ts";
+import { ownDataSpecText } from "../../data/own-spec.ts";
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => `${((i * 7) % 11) / 10},${((i * 3) % 11) / 10}`).join("\n") + "\n";
-const spec = (data: string, d = 2) => `model own "own data"
-latent z ~ Normal(0, 1, dim=2)
-data x: Real[${d}] = ${data}
-generator G(z: Real[2]) -> Real[${d}] = z |> mlp([8], act=relu()) |> dense(${d})
-discriminator D(x: Real[${d}]) -> Logit = x |> mlp([8], act=relu()) |> dense(1)
-loss d_loss = E[x] log_sigmoid(D(x)) + E[z] log_sigmoid(-D(G(z)))
-loss g_loss = E[z] -log_sigmoid(D(G(z)))
-update d_step: D maximizes d_loss with adam(lr=0.001)
-update g_step: G minimizes g_loss with adam(lr=0.001)
-train { batch 8; steps 4; seed 0; log_every 2; checkpoint_every 2 }
-`;
+const spec = (data: string, d = 2) => ownDataSpecText(data, d);
 const opts = (o: Partial<TrainCliOptions>): TrainCliOptions => ({ set: {}, plugin: [], backend: "wasm", eval: false, quiet: true, ...o });
 
 type Step = (dir: string) => Promise<{ code: number; err: string }>;
