@@ -4,7 +4,7 @@
 import { parse } from "../grammar/index.ts";
 import { check } from "./check/index.ts";
 import { runPasses } from "./passes/index.ts";
-import { diagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Spec } from "../grammar/ast.ts";
 import type { IRProgram } from "./ir/ir.ts";
 import { fileSpan, readSpecFile } from "./source-file.ts";

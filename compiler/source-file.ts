@@ -1,7 +1,7 @@
 // Reading a spec file from disk: the one place that turns an unreadable file into diagnostic E0701, shared by the
 // pipeline, the plugin-aware wrappers and the check / fmt commands.
 import { readFileSync } from "node:fs";
-import { diagnostic, type Diagnostic, type Span } from "./diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
 
 /** A zero-width span at the start of `file`, for diagnostics about the file as a whole. */
 export function fileSpan(file: string): Span {

@@ -2,7 +2,7 @@
 // Every node carries the span of the source text it came from. The AST is plain JSON-serialisable data:
 // `ganc check --dump ast` prints it, and golden tests compare it.
 
-import type { Span } from "../compiler/diagnostics/diagnostic.ts";
+import type { Span } from "../diagnostics/diagnostic.ts";
 
 export interface Node {
   span: Span;

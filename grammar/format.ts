@@ -5,7 +5,7 @@
 import { parse, lex } from "./parse.ts";
 import * as T from "./lexer.ts";
 import type * as A from "./ast.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 
 export interface FormatResult {
   text: string | null;

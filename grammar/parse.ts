@@ -4,7 +4,7 @@ import { EOF, tokenMatcher } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import { getParser, NestingTooDeep } from "./parser.ts";
 import type { Comment, Expr, Item, Spec } from "./ast.ts";
-import { diagnostic, type Diagnostic, type Position, type Span } from "../compiler/diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic, type Position, type Span } from "../diagnostics/diagnostic.ts";
 
 export interface ParseResult {
   spec: Spec;

@@ -5,7 +5,7 @@ import type { IToken, TokenType } from "chevrotain";
 import { EmbeddedActionsParser, EOF } from "./chevrotain.ts";
 import * as T from "./lexer.ts";
 import type * as A from "./ast.ts";
-import type { DiagnosticCode, Position, Span } from "../compiler/diagnostics/diagnostic.ts";
+import type { DiagnosticCode, Position, Span } from "../diagnostics/diagnostic.ts";
 import { ganErrorMessages } from "./messages.ts";
 
 const K = T.KW;

@@ -13,7 +13,7 @@ export class GancRuntimeError extends Error {
   }
 }
 
-/** The diagnostic code (compiler/diagnostics/codes/run.ts, docs/diagnostics.md) each runtime error code is
+/** The diagnostic code (diagnostics/codes/run.ts, docs/diagnostics.md) each runtime error code is
  * reported under: `error[E0612]: ...` like a compile-time diagnostic. Codes not listed (checkpoint, eval, usage...)
  * print as a plain `error:`. test/diagnostics/run-codes.test.ts checks these against the catalog. */
 export const RUNTIME_DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {

@@ -1,7 +1,7 @@
 // How each signature-table entry becomes a checked value: argument acceptance (kinds, tensor patterns, domains),
 // tensor functions and loss primitives as IR ops, and distributions, initializers, optimizers, data sources and
 // metrics as compile-time values. Layers are in layers.ts.
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { IRDist, IRInit, Json, OpName, TensorType } from "../ir/ir.ts";
 import type { Checker, Cx } from "./checker.ts";
 import { constJson, fmtNum } from "./checker.ts";

@@ -4,7 +4,7 @@
 import type * as A from "../../grammar/ast.ts";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { diagnostic, isCliFile, type Diagnostic, type DiagnosticCode, type RelatedSpan, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, isCliFile, type Diagnostic, type DiagnosticCode, type RelatedSpan, type Span } from "../../diagnostics/diagnostic.ts";
 import { probeDataShape, probeDataSource, type DataShape } from "../../runtime/data/probe.ts";
 import type {
   IRData,
@@ -27,10 +27,10 @@ import {
   describe,
   numel,
   sameShape,
-  suggest,
   type BoundArg,
   type Val,
 } from "./values.ts";
+import { suggest } from "../../diagnostics/suggest.ts";
 import { acceptArg, applyEntry, applyFn, dataColumns, evalDistValue } from "./builtins.ts";
 
 export type Decl =

@@ -1,13 +1,14 @@
 // The game: update statements (learnable groups, loss dependency, optimizers, projections), train settings,
 // the evaluate plan, the sampler graph, and the "never updated" warning.
 import type * as A from "../../grammar/ast.ts";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { IREvaluate, IRGraph, IRMetric, IRTrain, IRUpdate, IRUpdateGroup, IRProgram } from "../ir/ir.ts";
 import type { Checker } from "./checker.ts";
 import { fmtNum } from "./checker.ts";
 import { showType } from "./patterns.ts";
 import { EVALUATE_METRIC_NAMES, isEvaluateMetric } from "../../runtime/train/metric-names.ts";
-import { GraphBuilder, describe, suggest, type Val } from "./values.ts";
+import { suggest } from "../../diagnostics/suggest.ts";
+import { GraphBuilder, describe, type Val } from "./values.ts";
 import { sampleCountProblem } from "../../runtime/limits.ts";
 
 /** every store var a loss can influence: networks it calls (with their callees and weights), weights, priors */

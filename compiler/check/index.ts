@@ -1,7 +1,7 @@
 // check(spec) -> { ir, diagnostics }: params and overrides, `when`/`if`/`match` at compile time, names, types and
 // shapes, the game, train and evaluate. Never throws: an unexpected exception becomes an E0799 diagnostic.
 import type * as A from "../../grammar/ast.ts";
-import { diagnostic, hasErrors, isCliFile, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, isCliFile, type Diagnostic, type Span } from "../../diagnostics/diagnostic.ts";
 import type { IRPlugin, IRProgram } from "../ir/ir.ts";
 import { Checker } from "./checker.ts";
 import { buildSampler, checkEvaluate, checkTrain, checkUpdates, warnUnupdated, warnUnusedNetworks } from "./game.ts";

@@ -1,7 +1,7 @@
 // Layer shape inference: each layer call in a network body becomes one IRLayer instance (store names
 // "<Net>/<kind>_<i>/kernel|bias|gamma|beta") and one `layer` op; reshape/flatten become plain ops; mlp expands to
 // dense + activation pairs. Conv/pool arithmetic follows TensorFlow's "same"/"valid" rules (runtime/layers).
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { IRInit, IRLayer, Json, OpName, TensorType } from "../ir/ir.ts";
 import type { Signature, SignatureEntry } from "./signatures.ts";
 import type { BoundArg } from "./values.ts";

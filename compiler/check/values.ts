@@ -1,6 +1,6 @@
 // What an expression evaluates to inside the checker: a compile-time constant, a tensor value of the graph being
 // built, a reference to a declaration, or a layer / distribution / initializer / ... value from the signature table.
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type {
   IRDist,
   IRGraph,
@@ -148,40 +148,4 @@ export function broadcastShapes(a: number[], b: number[]): number[] | null {
     out.push(x === 1 ? y : x);
   }
   return out;
-}
-
-/**
- * Edit distance for "did you mean" hints: Levenshtein plus adjacent transpositions (optimal string alignment),
- * so `dsicriminator` is one edit from `discriminator`, as a typo of swapped keys should be.
- */
-export function editDistance(a: string, b: string): number {
-  const m = a.length;
-  const n = b.length;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const cur = [i];
-    for (let j = 1; j <= n; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], prev2[j - 2] + 1);
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[n];
-}
-
-export function suggest(name: string, candidates: Iterable<string>): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD || (d === bestD && best !== null && c < best)) {
-      best = c;
-      bestD = d;
-    }
-  }
-  if (best === null) return null;
-  const limit = Math.max(1, Math.floor(name.length / 3));
-  return bestD <= limit ? best : null;
 }

@@ -4,7 +4,7 @@
 // select it (`Diagnostic.variant`). This module is the one place that decides which variants exist and merges their
 // diagnostics; the caller supplies how one variant is checked (plain `check`, or the plugin-aware front end).
 import type * as A from "../../grammar/ast.ts";
-import { diagnostic, isCliFile, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diagnostic, isCliFile, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 
 /** The default cap on the number of non-default variants checked. */
 export const MAX_VARIANTS = 64;

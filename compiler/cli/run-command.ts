@@ -7,7 +7,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import { parse } from "../../grammar/index.ts";
 
 export interface Io {
@@ -58,8 +58,8 @@ export async function formatRunError(e: unknown, site: SpecSite | null, o: { col
     const err = e as Error & { hint?: string };
     const span = dataSpan(text, specPath, err.message);
     if (!span) return formatError(e);
-    const { diagnostic } = await import("../diagnostics/diagnostic.ts");
-    const { renderDiagnostics } = await import("../diagnostics/render.ts");
+    const { diagnostic } = await import("../../diagnostics/diagnostic.ts");
+    const { renderDiagnostics } = await import("../../diagnostics/render.ts");
     const d = diagnostic(code as "E0612", err.message, span, { hints: err.hint ? [err.hint] : [] });
     return renderDiagnostics([d], new Map([[specPath, text]]), { color: o.color ?? false });
   } catch {

@@ -5,7 +5,7 @@
 import { Project, VariableDeclarationKind } from "ts-morph";
 import * as prettier from "prettier";
 import type { IRProgram } from "../ir/ir.ts";
-import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic, type Span } from "../../diagnostics/diagnostic.ts";
 import { EmitError } from "./graph.ts";
 import { buildModule } from "./module.ts";
 import { str } from "./names.ts";

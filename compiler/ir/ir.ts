@@ -9,7 +9,7 @@
 // binary op (add, sub, mul, div, pow, compare) have the SAME runtime rank; then plain right-aligned (numpy/tf)
 // broadcasting gives the language's semantics. Same for the batch dims of `matmul`.
 
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { LrSchedule } from "../../runtime/optim/schedule.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -1,6 +1,6 @@
 // Stable JSON for `ganc check --dump ir` and the IR golden files: keys in declaration order, 2-space indent,
 // arrays of plain numbers/strings on one line, and spans as "file:line:col-line:col" to keep goldens small.
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { IRProgram } from "./ir.ts";
 
 export function spanString(s: Span): string {

@@ -4,7 +4,7 @@
 import { parse } from "../../grammar/index.ts";
 import type * as A from "../../grammar/ast.ts";
 import { checkSourceWithPlugins } from "../plugins/compile.ts";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { checkVariants } from "../check/variants.ts";
 import type { IRProgram } from "../ir/ir.ts";
 import type { SignatureEntry } from "../check/signatures.ts";

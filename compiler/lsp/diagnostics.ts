@@ -2,7 +2,7 @@
 // message (LSP has no field for them) and kept in `data` with the "did you mean" suggestion for the quick fix.
 import { DiagnosticSeverity, type Diagnostic as LspDiag, type DiagnosticRelatedInformation } from "vscode-languageserver";
 import { pathToFileURL } from "node:url";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { LspDiagnostic } from "./analysis.ts";
 import { spanToRange, ZERO_RANGE } from "./positions.ts";
 

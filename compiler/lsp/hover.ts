@@ -4,7 +4,7 @@
 import { MarkupKind, type Hover } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.ts";
 import { formatSignature, signatureTable, type SignatureEntry } from "../check/signatures.ts";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { Analysis } from "./analysis.ts";
 import { spanHas, spanToRange } from "./positions.ts";
 import { declsOf, symbolAt, type Decl } from "./symbols.ts";

@@ -1,7 +1,7 @@
 // Document symbols (the editor's outline): one entry per declaration, `when` blocks as containers of their branches.
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.ts";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import { spanToRange } from "./positions.ts";
 
 export function documentSymbols(spec: A.Spec, text: string): DocumentSymbol[] {

@@ -1,7 +1,7 @@
-// Spans (1-based lines and columns, UTF-16 columns, exclusive end: compiler/diagnostics/diagnostic.ts) to LSP ranges
+// Spans (1-based lines and columns, UTF-16 columns, exclusive end: diagnostics/diagnostic.ts) to LSP ranges
 // (0-based lines, UTF-16 characters) and back. Nothing else in the server converts positions.
 import type { Position as LspPosition, Range } from "vscode-languageserver";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 
 export function spanToRange(s: Span): Range {
   return {

@@ -3,7 +3,7 @@
 // a network's parameters shadow top-level names inside its body; everything else is one flat top-level scope.
 // The checker resolves names only for the selected branches, which is why navigation walks the AST itself.
 import type * as A from "../../grammar/ast.ts";
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import { spanHas } from "./positions.ts";
 
 export type DeclKind = "model" | "param" | "data" | "latent" | "weights" | "let" | "network" | "loss" | "update" | "local" | "enumMember";

@@ -5,7 +5,7 @@
 
 import { checkSource, compileSource, readSpecFile, type CheckResult, type CompileResult, type PipelineOptions } from "../pipeline.ts";
 import { registerSignature, signatureTable, unregisterSignature } from "../check/signatures.ts";
-import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import type { IRProgram } from "../ir/ir.ts";
 import type { LoadResult } from "./load.ts";
 import { addPluginHints, loadSpecPlugins, type PluginPipelineOptions } from "./uses.ts";

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.ts";
+import { diagnostic, type Diagnostic, type Span } from "../../diagnostics/diagnostic.ts";
 import {
   PLUGIN_BAD_LOSS,
   PLUGIN_BAD_SIGNATURE,
@@ -13,7 +13,7 @@ import {
   PLUGIN_LOAD_FAILED,
   PLUGIN_NAME_CLASH,
   PLUGIN_NOT_FOUND,
-} from "../diagnostics/codes/plugin.ts";
+} from "../../diagnostics/codes/plugin.ts";
 import type { IRPlugin } from "../ir/ir.ts";
 import { collectLosses, type LossImplementation } from "../../runtime/plugin.ts";
 import { builtinSignatures, validateEntry, type Signature, type SignatureEntry } from "../check/signatures.ts";

@@ -1,6 +1,6 @@
 // Positions inside plugin source files, so plugin diagnostics point at the offending text of the plugin itself.
 
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 
 /** Offset of the content of the first string literal equal to `s` ('...', "..." or `...`) at or after `from`; -1 if none. */
 export function locateString(text: string, s: string, from = 0): number {

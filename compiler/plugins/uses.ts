@@ -4,7 +4,7 @@
 import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import type { Item, Spec } from "../../grammar/ast.ts";
-import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import type { PipelineOptions } from "../pipeline.ts";
 import { loadPlugins, type LoadResult, type PluginRequest } from "./load.ts";
 

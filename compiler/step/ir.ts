@@ -8,7 +8,7 @@
 // train block's). Broadcasting is numpy's, right-aligned, on the operands of the binary ops only; everything else
 // states its shapes exactly. One table, OPS, gives each op its arity and shape/dtype rule; the interpreter
 // (interp.ts) and the vector-Jacobian rules (compiler/passes/grad.ts) are keyed by the same names.
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 
 export type DType = "f32" | "i32" | "bool";
 

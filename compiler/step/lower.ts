@@ -17,7 +17,7 @@
 // last value an update output of the same name. Spectral normalization (spectralNormKernel) works the same way:
 // its power-iteration vector u is a `state` input ("D/dense_0/sn_u"), each training-mode application moves it,
 // the last value an update output; inference reads it unchanged.
-import type { Span } from "../diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import type { IRGraph, IRLatent, IRLayer, IRNetwork, IRProgram, IRUpdate, IRValue, Json, TensorType } from "../ir/ir.ts";
 import { StepBuilder, type DType, type StepGraph } from "./ir.ts";
 import { grad } from "../passes/grad.ts";

@@ -4,7 +4,7 @@
 import { expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { allCodes } from "../../compiler/diagnostics/codes/index.ts";
+import { allCodes } from "../../diagnostics/codes/index.ts";
 
 // E0797 (not lowered to the step IR yet) is a compile-phase diagnostic of checked specs: test/step/plan.test.ts
 const NOT_IN_CORPUS = new Set(["E0701", "E0797", "E0798", "E0799"]);

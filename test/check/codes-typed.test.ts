@@ -1,8 +1,8 @@
 // Diagnostic.code is typed from the catalog: a code that is not catalogued fails `tsc` (the @ts-expect-error lines
 // below would themselves be errors if the typo compiled), and every code in use is one the catalog documents.
 import { expect, it } from "vitest";
-import { diagnostic, type DiagnosticCode } from "../../compiler/diagnostics/diagnostic.ts";
-import { allCodes } from "../../compiler/diagnostics/codes/index.ts";
+import { diagnostic, type DiagnosticCode } from "../../diagnostics/diagnostic.ts";
+import { allCodes } from "../../diagnostics/codes/index.ts";
 
 const at = { line: 1, column: 1, offset: 0 };
 const span = { file: "x.gan", start: at, end: at };

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSource } from "../../compiler/pipeline.ts";
-import { renderDiagnostics } from "../../compiler/diagnostics/render.ts";
+import { renderDiagnostics } from "../../diagnostics/render.ts";
 
 const REPO = join(import.meta.dirname, "../..");
 

@@ -1,8 +1,8 @@
 // docs/diagnostics.md is generated from the whole code catalog; it must be regenerated when a code changes.
 import { expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { docsPath, renderCatalog } from "../../compiler/diagnostics/gen-docs.ts";
-import { allCodes } from "../../compiler/diagnostics/codes/index.ts";
+import { docsPath, renderCatalog } from "../../diagnostics/gen-docs.ts";
+import { allCodes } from "../../diagnostics/codes/index.ts";
 
 it("docs/diagnostics.md is up to date with the catalog (npm run docs:diagnostics)", () => {
   expect(readFileSync(docsPath, "utf8")).toBe(renderCatalog());

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import * as rt from "../../runtime/index.ts";
 import { compileFile } from "../../compiler/pipeline.ts";
-import { renderDiagnostics } from "../../compiler/diagnostics/render.ts";
+import { renderDiagnostics } from "../../diagnostics/render.ts";
 import { evaluateProgram } from "../../runtime/train/evaluate.ts";
 import { EXEMPT, PROBES, probeText, probedParams, type Probe } from "./fixtures/option-probes.ts";
 

@@ -4,7 +4,7 @@
 // internal error (E0799). The mutator is shared with the long runner, test/fuzz/run.ts (docs/robustness.md).
 import { describe, expect, it } from "vitest";
 import { format, parse } from "../../grammar/index.ts";
-import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { mutate, pipelineCase, rng, seeds } from "./mutate.ts";
 
 function checkDiagnostics(text: string, file: string, diags: Diagnostic[]): void {

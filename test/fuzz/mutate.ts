@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { lex } from "../../grammar/index.ts";
-import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { checkSource, compileSource } from "../../compiler/pipeline.ts";
 import { lowerStepPlan } from "../../compiler/step/plan.ts";
 import { LowerError } from "../../compiler/step/lower.ts";

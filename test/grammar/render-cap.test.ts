@@ -1,8 +1,8 @@
-// The per-file cap on rendered diagnostics (compiler/diagnostics/render.ts): after 100 diagnostics of one file the
+// The per-file cap on rendered diagnostics (diagnostics/render.ts): after 100 diagnostics of one file the
 // rest are one note "N more diagnostics not shown"; the summary line counts all; rendering stays linear.
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/pipeline.ts";
-import { DEFAULT_MAX_PER_FILE, diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostics/render.ts";
+import { DEFAULT_MAX_PER_FILE, diagnosticsToJson, renderDiagnostics } from "../../diagnostics/render.ts";
 
 /** `n` lines `param pI int = 1` (a missing `:`), one syntax error each */
 const manyErrors = (n: number) => "model m\n" + Array.from({ length: n }, (_, i) => `param p${i} int = 1\n`).join("");

@@ -1,7 +1,7 @@
 // Diagnostic rendering: rustc-style frames, hints, related notes, summary, color, stable JSON.
 import { describe, expect, it } from "vitest";
-import { diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
-import { diagnosticsToJson, renderDiagnostics, summaryLine } from "../../compiler/diagnostics/render.ts";
+import { diagnostic } from "../../diagnostics/diagnostic.ts";
+import { diagnosticsToJson, renderDiagnostics, summaryLine } from "../../diagnostics/render.ts";
 
 const src = "model m\nlet a = foo(1)\n\tlet b = a + 1\n";
 const sources = new Map([["s.gan", src]]);

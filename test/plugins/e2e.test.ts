@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parse } from "../../grammar/index.ts";
 import { check } from "../../compiler/check/index.ts";
 import { emit } from "../../compiler/emit/index.ts";
-import { renderDiagnostics } from "../../compiler/diagnostics/render.ts";
+import { renderDiagnostics } from "../../diagnostics/render.ts";
 import { addPluginHints, loadSpecPlugins } from "../../compiler/plugins/uses.ts";
 import type { LogLine } from "../../runtime/train/metrics-log.ts";
 

@@ -9,7 +9,7 @@ import * as rt from "../../runtime/index.ts";
 import { tf } from "../../runtime/tf.ts";
 import { parse } from "../../grammar/index.ts";
 import { check } from "../../compiler/check/index.ts";
-import { renderDiagnostics } from "../../compiler/diagnostics/render.ts";
+import { renderDiagnostics } from "../../diagnostics/render.ts";
 import { loadSpecPlugins } from "../../compiler/plugins/uses.ts";
 import { compileSourceWithPlugins } from "../../compiler/plugins/compile.ts";
 import { callPluginLoss, pluginNetwork, type PluginNetwork } from "../../runtime/plugin.ts";

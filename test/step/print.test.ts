@@ -1,6 +1,6 @@
 // The step-IR text dump, golden inline.
 import { describe, expect, it } from "vitest";
-import type { Span } from "../../compiler/diagnostics/diagnostic.ts";
+import type { Span } from "../../diagnostics/diagnostic.ts";
 import { StepBuilder } from "../../compiler/step/ir.ts";
 import { grad } from "../../compiler/passes/grad.ts";
 import { dce } from "../../compiler/passes/step-opt.ts";

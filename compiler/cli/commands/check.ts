@@ -9,8 +9,8 @@ import { checkSourceWithPlugins } from "../../plugins/compile.ts";
 import { printIR } from "../../ir/print.ts";
 import type { IRProgram } from "../../ir/ir.ts";
 import type { Spec } from "../../../grammar/ast.ts";
-import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.ts";
-import { diagnosticsToJson, renderDiagnostics } from "../../diagnostics/render.ts";
+import { hasErrors, type Diagnostic } from "../../../diagnostics/diagnostic.ts";
+import { diagnosticsToJson, renderDiagnostics } from "../../../diagnostics/render.ts";
 import { checkVariants } from "../../check/variants.ts";
 
 export interface CheckOptions {

@@ -7,7 +7,7 @@ import { makeDirs } from "../../../runtime/report/atomic.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../../grammar/ast.ts";
-import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../../diagnostics/diagnostic.ts";
 
 export function parseSet(v: string, prev: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
@@ -44,7 +44,7 @@ export async function compileSpec(
 ): Promise<CompileOutcome> {
   // loaded lazily: `ganc list` and `ganc check` must not pay for (or break on) the whole compiler
   const { compileFileWithPlugins } = await import("../../plugins/compile.ts");
-  const { renderDiagnostics } = await import("../../diagnostics/render.ts");
+  const { renderDiagnostics } = await import("../../../diagnostics/render.ts");
   const { readFileSync } = await import("node:fs");
   const r = await compileFileWithPlugins(specPath, {
     overrides: o.overrides ?? {},
@@ -79,8 +79,8 @@ async function withStepPlan<T>(
   f: (ir: import("../../ir/ir.ts").IRProgram) => T,
 ): Promise<Lowered<T>> {
   const { checkFileWithPlugins } = await import("../../plugins/compile.ts");
-  const { renderDiagnostics } = await import("../../diagnostics/render.ts");
-  const { diagnostic } = await import("../../diagnostics/diagnostic.ts");
+  const { renderDiagnostics } = await import("../../../diagnostics/render.ts");
+  const { diagnostic } = await import("../../../diagnostics/diagnostic.ts");
   const { fileSpan } = await import("../../source-file.ts");
   const r = await checkFileWithPlugins(specPath, { overrides: o.overrides ?? {}, plugins: o.plugins ?? [] });
   const sources = new Map<string, string>(r.sources);

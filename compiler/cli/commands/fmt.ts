@@ -4,8 +4,8 @@ import type { Command } from "@commander-js/extra-typings";
 import { writeFileSync, renameSync } from "node:fs";
 import { readSpecFile } from "../../source-file.ts";
 import { format } from "../../../grammar/index.ts";
-import type { Diagnostic } from "../../diagnostics/diagnostic.ts";
-import { renderDiagnostics } from "../../diagnostics/render.ts";
+import type { Diagnostic } from "../../../diagnostics/diagnostic.ts";
+import { renderDiagnostics } from "../../../diagnostics/render.ts";
 
 export interface FmtOptions {
   check?: boolean;

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSourceWithPlugins } from "../../../compiler/plugins/compile.ts";
-import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
-import { pluginCodes } from "../../../compiler/diagnostics/codes/plugin.ts";
+import { renderDiagnostics } from "../../../diagnostics/render.ts";
+import { pluginCodes } from "../../../diagnostics/codes/plugin.ts";
 import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;

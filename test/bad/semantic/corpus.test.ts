@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { parse } from "../../../grammar/index.ts";
 import { check } from "../../../compiler/check/index.ts";
 import { checkVariants } from "../../../compiler/check/variants.ts";
-import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
-import { semanticCodes } from "../../../compiler/diagnostics/codes/semantic.ts";
+import { renderDiagnostics } from "../../../diagnostics/render.ts";
+import { semanticCodes } from "../../../diagnostics/codes/semantic.ts";
 import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../../grammar/index.ts";
-import { renderDiagnostics } from "../../../compiler/diagnostics/render.ts";
-import { syntaxCodes } from "../../../compiler/diagnostics/codes/syntax.ts";
+import { renderDiagnostics } from "../../../diagnostics/render.ts";
+import { syntaxCodes } from "../../../diagnostics/codes/syntax.ts";
 import { expectGolden } from "../../golden.ts";
 
 const dir = import.meta.dirname;

@@ -23,7 +23,7 @@ export interface RelatedSpan {
 }
 
 export interface Diagnostic {
-  /** Stable code, e.g. "E0101": one of the catalog's (compiler/diagnostics/codes/), listed in docs/diagnostics.md. */
+  /** Stable code, e.g. "E0101": one of the catalog's (diagnostics/codes/), listed in docs/diagnostics.md. */
   code: DiagnosticCode;
   severity: Severity;
   message: string;
