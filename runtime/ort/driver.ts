@@ -19,7 +19,7 @@ import { hyperValuesOf } from "../optim/hyper.ts";
 import { projectArray, type ProjectionKind } from "../optim/project.ts";
 import { NoiseSource } from "./noise.ts";
 import { PLAN_FILE, PLAN_VERSION, type OrtPlan, type PlanDType, type PlanInput, type PlanOutput, type PlanUpdate } from "./plan.ts";
-import { createSession, loadOrt, ortVersion, type OrtModule } from "./session.ts";
+import { createSession, loadOrt, ortVersion, type OrtModule, type OrtProvider } from "./session.ts";
 
 type Buf = Float32Array | Int32Array | Uint8Array;
 
@@ -61,6 +61,9 @@ export interface OrtStepper {
 
 export interface AttachOptions {
   threads?: number;
+  /** ORT's execution provider (default cpu); webgpu keeps the same host-side ping-pong buffers, so every update
+   * uploads its inputs and downloads its outputs (GPU-resident state is not built: no GPU to verify it on) */
+  provider?: OrtProvider;
 }
 
 export function readOrtPlan(dir: string): OrtPlan {
@@ -124,6 +127,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     throw new GancRuntimeError(`step plan in ${planDir} was compiled for batch ${plan.batch}, the trainer uses ${program.batcher.batchSize}`, { code: "ort-plan" });
   const ort: OrtModule = await loadOrt();
   const threads = Math.max(1, o.threads ?? 1);
+  const provider = o.provider ?? "cpu";
   const slots = new Map<string, Slot>();
   const storeNames = new Set([...program.store.names(), ...program.store.stateNames()]);
 
@@ -135,7 +139,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     } catch (e) {
       throw new GancRuntimeError(`cannot read graph ${join(planDir, p.file)}: ${(e as Error).message.split("\n")[0]}`, { code: "ort-plan" });
     }
-    const session = await createSession(ort, bytes, { threads });
+    const session = await createSession(ort, bytes, { threads, provider });
     const opt = program.optimizers[p.update];
     if (!opt) throw new GancRuntimeError(`step plan update ${p.update} has no optimizer in the trainer`, { code: "ort-plan" });
     const optState = await opt.getState();
@@ -212,7 +216,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
       }
     const lossBuf = new Float32Array(1);
     joints.push({
-      members: members as Update[], inputs: j.inputs, outputs: j.outputs, session: await createSession(ort, bytes, { threads }),
+      members: members as Update[], inputs: j.inputs, outputs: j.outputs, session: await createSession(ort, bytes, { threads, provider }),
       noise: new NoiseSource(plan.latents, j.inputs, plan.batch), hyper, lossOut, lossBuf, lossTensor: new ort.Tensor("float32", lossBuf, []),
     });
   }
@@ -374,7 +378,7 @@ export async function attachOrt(program: Program, planDir: string, rng: Rng, o: 
     trainStep,
     flush,
     stats,
-    description: `onnxruntime-node ${ortVersion(ort)}, cpu, ${threads} thread${threads > 1 ? "s" : ""}`,
+    description: `onnxruntime-node ${ortVersion(ort)}, ${provider}, ${threads} thread${threads > 1 ? "s" : ""}`,
     async release() {
       for (const u of updates) await u.session.release();
       for (const j of joints) await j.session.release();

@@ -19,9 +19,21 @@ import { checkProgramData } from "./data-check.ts";
 import { acquireRunLock } from "./lock.ts";
 import type { OrtStepper } from "../ort/driver.ts";
 
-/** the tfjs backends, and `ort`: the compiled step plan on onnxruntime-node (runtime/ort/), with tfjs wasm for
- * evaluation and sampling */
-export type TrainBackend = BackendName | "ort";
+/** the tfjs backends, and `ort` / `ort-webgpu`: the compiled step plan on onnxruntime-node's CPU or WebGPU engine
+ * (runtime/ort/), with tfjs wasm for evaluation and sampling. `auto` here is `ort-webgpu` where ORT finds a WebGPU
+ * adapter, else `ort` (the tfjs `auto` of eval/sample is theirs) */
+export type TrainBackend = BackendName | "ort" | "ort-webgpu";
+
+/** Backends that train the compiled step plan (they need RUNDIR/graphs). */
+export const isOrtBackend = (b: string | undefined): boolean => b === "ort" || b === "ort-webgpu" || b === "auto";
+
+/** `auto` made concrete: ort-webgpu where a WebGPU adapter answers, else ort, with the reason as a note. */
+async function resolveOrtBackend(b: TrainBackend | undefined): Promise<{ name: "ort" | "ort-webgpu"; note?: string }> {
+  if (b !== "auto") return { name: b === "ort-webgpu" ? "ort-webgpu" : "ort" };
+  const { loadOrt, probeWebgpu } = await import("../ort/session.ts");
+  const why = await probeWebgpu(await loadOrt());
+  return why === null ? { name: "ort-webgpu", note: "auto: ONNX Runtime found a WebGPU adapter" } : { name: "ort", note: `auto: no WebGPU (${why}), so ort on the CPU` };
+}
 
 export interface TrainOptions {
   module: ProgramModule;
@@ -243,7 +255,7 @@ async function trainRunLocked(o: TrainOptions): Promise<TrainSummary> {
   // a resumed run keeps its original seed: data and initial weights are regenerated from it, then overwritten
   const seed = ckState?.seed ?? o.seed ?? o.module.meta.train.seed;
 
-  const useOrt = o.backend === "ort";
+  const useOrt = isOrtBackend(o.backend);
   const tfBackend = await initBackend(useOrt ? "wasm" : ((o.backend ?? "wasm") as BackendName));
   const rng: Rng = createRng(seed);
   const program = await o.module.createProgram({ rng, baseDir: o.baseDir ?? runDir, backend: tfBackend.name });
@@ -299,12 +311,17 @@ async function trainRunLocked(o: TrainOptions): Promise<TrainSummary> {
     return { ...(prevSummary as TrainSummary), already_complete: true };
   // after restore and warm start: the driver takes the program's current values
   let stepper: OrtStepper | null = null;
+  let ortChoice: { name: "ort" | "ort-webgpu"; note?: string } | null = null;
   if (useOrt) {
+    ortChoice = await resolveOrtBackend(o.backend);
     const { attachOrt } = await import("../ort/driver.ts");
-    stepper = await attachOrt(program, o.graphsDir ?? join(runDir, "graphs"), rng, { threads: o.threads });
+    stepper = await attachOrt(program, o.graphsDir ?? join(runDir, "graphs"), rng, {
+      threads: o.threads,
+      provider: ortChoice.name === "ort-webgpu" ? "webgpu" : "cpu",
+    });
   }
-  const backend = stepper
-    ? { name: "ort", note: `${stepper.description}; evaluation and sampling on tfjs ${tfBackend.name}` }
+  const backend = stepper && ortChoice
+    ? { name: ortChoice.name, note: [ortChoice.note, `${stepper.description}; evaluation and sampling on tfjs ${tfBackend.name}`].filter(Boolean).join("; ") }
     : o.backendNote
       ? { name: tfBackend.name, note: [o.backendNote, tfBackend.note].filter(Boolean).join("; ") }
       : tfBackend;

@@ -12,8 +12,11 @@ import type { Io } from "../run-command.ts";
 
 /** tfjs backends: the reference trainer, and (for now) evaluation, sampling and assignment */
 export const TFJS_BACKENDS = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
-/** training backends: `ort` runs the compiled step graphs on onnxruntime-node */
-export const BACKENDS = ["ort", ...TFJS_BACKENDS] as const;
+/** training backends: `ort` runs the compiled step graphs on onnxruntime-node's CPU engine, `ort-webgpu` on its
+ * WebGPU engine; `auto` (training only) is ort-webgpu where a WebGPU adapter exists, else ort */
+export const BACKENDS = ["ort", "ort-webgpu", ...TFJS_BACKENDS] as const;
+/** backends that need the step plan's graphs */
+const isOrt = (b: string) => b === "ort" || b === "ort-webgpu" || b === "auto";
 
 export function parsePositiveInt(v: string): number {
   const n = Number(v);
@@ -130,11 +133,11 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
         return 0;
       }
       // a run started on a tfjs backend gets its graphs when it first resumes on ort
-      if (backend === "ort" && !existsSync(join(runDir, "graphs", "plan.json"))) {
+      if (isOrt(backend) && !existsSync(join(runDir, "graphs", "plan.json"))) {
         const w = await writeOnnxPlan(join(runDir, "spec.gan"), join(runDir, "graphs"), {
           overrides: config.overrides, plugins: config.plugins, specFile: basename(config.specPath),
         });
-        if (!w.ok && o.backend === undefined) fallBack(w.messages);
+        if (!w.ok && (o.backend === undefined || o.backend === "auto")) fallBack(w.messages);
         else {
           io.err(w.messages);
           if (!w.ok) return w.exitCode;
@@ -167,10 +170,10 @@ export async function runTrain(spec: string | undefined, o: TrainCliOptions, io:
       created = !existsSync(runDir);
       // a folder that is there (an earlier start, or a run starting right now): locked before anything is written
       if (!created) lock = acquireRunLock(runDir);
-      if (backend === "ort") {
+      if (isOrt(backend)) {
         // lowered before anything else is written: a spec the step IR does not lower leaves no run directory
         const w = await writeOnnxPlan(spec!, join(runDir, "graphs"), { overrides: o.set, plugins: o.plugin, color });
-        if (!w.ok && o.backend === undefined) fallBack(w.messages);
+        if (!w.ok && (o.backend === undefined || o.backend === "auto")) fallBack(w.messages);
         else {
           io.err(w.messages);
           if (!w.ok) {
@@ -251,7 +254,7 @@ export function registerTrain(program: Command): void {
     .argument("[spec]", "spec file (not with --resume)")
     .option("--set <name=value>", "override a param (repeatable)", parseSet, {} as Record<string, string>)
     .addOption(
-      new Option("--backend <name>", "ort (default): the compiled step graphs on onnxruntime (CPU); the tfjs backends run the reference trainer")
+      new Option("--backend <name>", "ort (default): the compiled step graphs on onnxruntime (CPU); ort-webgpu: on its WebGPU engine (a GPU); auto: ort-webgpu where a GPU answers, else ort; the tfjs backends run the reference trainer")
         .choices(BACKENDS),
     )
     .option("--threads <n>", "backend ort: intra-op threads (default 1)", parsePositiveInt)
