@@ -26,7 +26,9 @@
 #   pcm_gan_conv specs/pcm_gan.gan --set dataset=fashion: the same step with Table I's conv Enc (conv 64 5x5 /2,
 #                conv 128 4x4 /2, batchnorm) and the DCGAN G (dense 6272, convT 64 4x4 /2, batchnorm, convT 1), NCHW,
 #                TF 'same' padding (asymmetric for the 5x5 /2 conv), batchnorm eps 1e-3 with batch statistics.
-# Usage: /usr/bin/python3 bench/step-peer.py [--seconds 2] [--rounds 3] [--check] NAME...
+# Usage: /usr/bin/python3 bench/step-peer.py [--seconds 2] [--rounds 3] [--check] [--device cpu|cuda] [--batch B] NAME...
+#   --device cuda: every tensor on the GPU (torch >= 2.0's default device; bench/gpu/device.sh), wall time is then
+#   the measure; --batch B replaces every workload's batch size (the GPU table's large batch).
 #   Prints "NAME <best wall steps/s> <best CPU ms/step>" per workload (5 warm-up steps, ROUNDS rounds of SECONDS);
 #   --check runs 3 steps of each and prints their losses instead.
 import os
@@ -61,6 +63,22 @@ SECONDS = opt("seconds", 2.0)
 ROUNDS = opt("rounds", 3)
 PCM_K = opt("pcm-K", 4)
 PCM_DZ = opt("pcm-dz", 4)
+DEVICE = opt("device", "cpu")
+BATCH = opt("batch", 0)
+if DEVICE != "cpu":
+    torch.set_default_device(DEVICE)
+
+
+def batch(b):
+    """the workload's batch size, or --batch"""
+    return BATCH or b
+
+
+def sync():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 CHECK = "--check" in sys.argv
 if CHECK:
     sys.argv.remove("--check")
@@ -140,20 +158,20 @@ def ns_gan(G, D, batcher, B, dz, lr, beta1, beta2=0.999, latent=None):
 
 
 def dense784():
-    B = 64
+    B = batch(64)
     D = mlp([784, 512, 256, 1], act=lrelu)
     G = mlp([64, 256, 512, 784], out=nn.Tanh)
     return ns_gan(G, D, Batcher([torch.rand(5000, 784) * 2 - 1], B), B, 64, 2e-4, 0.5)
 
 
 def vanilla_ring():
-    B, dz = 256, 8
+    B, dz = batch(256), 8
     G, D = mlp([dz, 128, 128, 128, 2]), mlp([2, 128, 128, 128, 1])
     return ns_gan(G, D, Batcher([ring()], B), B, dz, 1e-3, 0.5)
 
 
 def gm_gan():
-    K, dz, c, sigma, B = 10, 100, 0.1, 0.15, 64
+    K, dz, c, sigma, B = 10, 100, 0.1, 0.15, batch(64)
     means = (torch.rand(K, dz) * 2 - 1) * c  # static: drawn once, frozen
 
     def latent():  # z = mu_k + sigma * eps, k ~ Categorical(1/K)
@@ -165,7 +183,7 @@ def gm_gan():
 
 
 def mixture_gan():
-    B, dz, lr = 256, 8, 1e-3
+    B, dz, lr = batch(256), 8, 1e-3
     batcher = Batcher([ring()], B)
     G, D = mlp([dz, 128, 128, 128, 2]), mlp([3, 128, 128, 128, 1])
     pD, pG = list(D.parameters()), list(G.parameters())
@@ -192,7 +210,7 @@ def mixture_gan():
 
 
 def gat_gmm():
-    K, d, sep, n, B, alpha, delta, lam = 2, 2, 4.0, 10000, 1000, 5.0, 0.01, 1e-3
+    K, d, sep, n, B, alpha, delta, lam = 2, 2, 4.0, 10000, batch(1000), 5.0, 0.01, 1e-3
     theta = torch.randn(d)
     theta = theta / theta.norm() * sep
     sign = torch.randint(0, 2, (n, 1)).float() * 2 - 1
@@ -272,7 +290,7 @@ def marginal_match(P, Q):
 
 
 def pcm_gan(arch):
-    K, dz, c, sigma, B, lr = PCM_K, PCM_DZ, 2.0, 0.5, 32, 2e-4
+    K, dz, c, sigma, B, lr = PCM_K, PCM_DZ, 2.0, 0.5, batch(32), 2e-4
     if arch == "mlp":
         batcher = Batcher(images(10000, (784,)), B)
         Enc = mlp([784, 1024, 512, 256], act=lrelu, out=lrelu)
@@ -366,10 +384,12 @@ for name in sys.argv[1:] or list(BENCHES):
         step()
     sps, cpu = [], []
     for _ in range(ROUNDS):
+        sync()
         k, t0, c0 = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - t0 < SECONDS or k < 2:
             step()
             k += 1
+        sync()
         sps.append(k / (time.perf_counter() - t0))
         cpu.append((time.process_time() - c0) * 1000 / k)
     print(f"{name} {max(sps):.2f} {min(cpu):.3f}", flush=True)
