@@ -68,7 +68,7 @@ export async function timePlan(
   const rnd = uniform(1);
   // the current value of every updated tensor, shared by the updates that read it
   const values = new Map<string, Tensor>();
-  const graphs = [];
+  const graphs: { u: OrtPlan["updates"][number]; session: OrtNs.InferenceSession; updates: PlanOutput[]; lossOut: PlanOutput; fixed: Record<string, Tensor>; t: number }[] = [];
   for (const u of plan.updates) {
     const updates = u.outputs.filter((x) => x.role === "update");
     const lossOut = u.outputs.find((x) => x.name === `loss:${u.loss}`)!;
@@ -91,7 +91,7 @@ export async function timePlan(
   }
 
   const losses: Record<string, number> = {};
-  const runUpdate = async (g: (typeof graphs)[number]) => {
+  const runUpdate = async (g: (typeof graphs)[number]): Promise<void> => {
     g.t++;
     const hv = hyperValuesOf(g.u.update, g.u.optimizer, g.t);
     const feeds: Record<string, Tensor> = { ...g.fixed };
