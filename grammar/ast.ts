@@ -30,6 +30,7 @@ export type Expr =
   | Pipe
   | IfExpr
   | MatchExpr
+  | RepeatExpr
   | ErrorExpr;
 
 export interface NumberLit extends Node {
@@ -114,6 +115,13 @@ export interface MatchExpr extends Node {
   kind: "Match";
   scrutinee: Expr;
   arms: MatchArm[];
+}
+/** `repeat N { stage |> ... }`: a pipeline stage (inside a network body) applied N times, each repetition with
+ * its own layers; `count` is a compile-time int, `body` a pipeline of stages (layers, blocks, activations) */
+export interface RepeatExpr extends Node {
+  kind: "Repeat";
+  count: Expr;
+  body: Expr;
 }
 /** Placeholder produced by error recovery; the checker skips it silently. */
 export interface ErrorExpr extends Node {

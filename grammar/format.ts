@@ -127,6 +127,7 @@ function exprRaw(e: A.Expr, open: boolean): string {
     case "Pipe": return `${expr(e.left, P.pipe, true)} |> ${expr(e.right, P.cond, open)}`;
     case "If": return `if ${expr(e.cond)} then ${expr(e.then)} else ${expr(e.else)}`;
     case "Match": return `match ${expr(e.scrutinee)} { ${e.arms.map(arm).join(", ")} }`;
+    case "Repeat": return `repeat ${expr(e.count)} { ${expr(e.body)} }`;
   }
 }
 

@@ -27,7 +27,7 @@ function kw(word: string): TokenType {
 
 export const KEYWORDS = [
   "model", "use", "param", "data", "latent", "weights", "let", "generator", "discriminator", "head", "network",
-  "block", "loss", "update", "train", "evaluate", "when", "else", "if", "then", "match", "in", "every", "steps", "with",
+  "block", "repeat", "loss", "update", "train", "evaluate", "when", "else", "if", "then", "match", "in", "every", "steps", "with",
   "minimizes", "maximizes", "init", "constrain", "int", "real", "bool", "string", "enum", "true", "false", "and",
   "or", "not", "E",
 ] as const;

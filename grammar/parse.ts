@@ -242,7 +242,7 @@ export function tooDeep(item: Item): Span | null {
 }
 
 const EXPR_KINDS = new Set<string>([
-  "Number", "String", "Bool", "Name", "List", "Unary", "Binary", "Call", "Index", "Member", "Expect", "Pipe", "If", "Match", "Error",
+  "Number", "String", "Bool", "Name", "List", "Unary", "Binary", "Call", "Index", "Member", "Expect", "Pipe", "If", "Match", "Repeat", "Error",
 ] satisfies Expr["kind"][]);
 
 function childNodes(node: object): object[] {

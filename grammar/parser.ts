@@ -537,6 +537,21 @@ export class GanParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: "Match" as const, scrutinee: this.orErr(scrutinee), arms, span: this.spanFrom(first) }));
   });
 
+  // `repeat N { stage |> stage }`: a pipeline stage applied N times (the checker expands it inside network bodies)
+  repeatExpr = this.RULE("repeatExpr", (): A.RepeatExpr => {
+    const first = this.CONSUME(K.repeat);
+    const count = this.SUBRULE(this.expression);
+    this.CONSUME(T.LBrace);
+    const body = this.SUBRULE2(this.expression);
+    const close = this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({
+      kind: "Repeat" as const,
+      count: this.orErr(count),
+      body: this.orErr(body),
+      span: this.joinSpan(this.tokSpan(first), this.tokSpan(close)),
+    }));
+  });
+
   arm = this.RULE("arm", (): A.MatchArm => {
     const pat = this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Underscore) }]);
     this.CONSUME(T.FatArrow);
@@ -820,6 +835,7 @@ export class GanParser extends EmbeddedActionsParser {
           return this.ACTION(() => ({ kind: "Name" as const, name: t.image, span: this.tokSpan(t) }));
         },
       },
+      { ALT: () => this.SUBRULE(this.repeatExpr) },
       {
         ALT: () => {
           const open = this.CONSUME(T.LParen);

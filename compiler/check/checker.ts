@@ -383,18 +383,14 @@ export class Checker {
       case "Expect":
         return this.evExpect(e, cx);
       case "Pipe": {
-        // `h |> res(128)`: the piped value is a block's first argument
-        const r = e.right;
-        if (r.kind === "Call" && r.callee.kind === "Name" && !cx.locals.has(r.callee.name) && this.decls.get(r.callee.name)?.kind === "block") {
-          const left = this.ev(e.left, cx);
-          const rest = this.evArgs(r.args, cx);
-          if (left.k === "error" || rest.some((a) => a.val.k === "error")) return ERR;
-          return this.instantiateBlock(r.callee.name, [{ name: null, val: left, span: e.left.span, expr: e.left }, ...rest], cx, r.span);
-        }
         const left = this.ev(e.left, cx);
-        const f = this.ev(e.right, cx);
-        return this.applyValue(f, [{ name: null, val: left, span: e.left.span, expr: e.left }], cx, e.span, e.right.span);
+        return this.applyStage({ name: null, val: left, span: e.left.span, expr: e.left }, e.right, cx, e.span);
       }
+      case "Repeat":
+        this.ev(e.count, this.constCx("a repeat count"));
+        return this.error("E0359", "`repeat` is a stage of a network's pipeline: it needs an input", e.span, [
+          `pipe a value into it: \`h |> repeat ${e.count.kind === "Number" ? e.count.raw : "N"} { ... }\``,
+        ]);
       case "If": {
         const c = this.ev(e.cond, this.constCx("an if condition"));
         if (c.k === "error") return ERR;
@@ -892,6 +888,78 @@ export class Checker {
 
   // ---------- calls ----------
 
+  /** `input |> stage`: a block use (the piped value is its first argument), a `repeat`, or a callable value. */
+  private applyStage(input: CallArg, r: A.Expr, cx: Cx, span: Span): Val {
+    if (r.kind === "Call" && r.callee.kind === "Name" && !cx.locals.has(r.callee.name) && this.decls.get(r.callee.name)?.kind === "block") {
+      const rest = this.evArgs(r.args, cx);
+      if (input.val.k === "error" || rest.some((a) => a.val.k === "error")) return ERR;
+      return this.instantiateBlock(r.callee.name, [input, ...rest], cx, r.span);
+    }
+    if (r.kind === "Repeat") return this.applyRepeat(r, input, cx);
+    const f = this.ev(r, cx);
+    return this.applyValue(f, [input], cx, span, r.span);
+  }
+
+  /** the most repetitions a `repeat` may expand to (each one adds its layers to the network) */
+  static readonly MAX_REPEAT = 1024;
+
+  /**
+   * `input |> repeat N { s1 |> s2 }`: the stages applied N times in a row inside a network body, each repetition
+   * with its own layers, named `<Net>/repeat_<k>/<i>/<kind>_<j>` (k counts the network's repeats, i the
+   * repetition). N is a compile-time int in 1..MAX_REPEAT; the body must keep its input's shape (E0356), so that
+   * every repetition takes what the one before returns. A failing body is reported once (its first repetition).
+   */
+  applyRepeat(r: A.RepeatExpr, input: CallArg, cx: Cx): Val {
+    // the count may use params and, inside a block, the block's compile-time arguments
+    const ccx = this.constCx("a repeat count");
+    for (const [name, v] of cx.locals) if (v.k === "num") ccx.locals.set(name, v);
+    const n = this.ev(r.count, ccx);
+    if (input.val.k === "error" || n.k === "error") return ERR;
+    if (n.k !== "num" || !n.isInt)
+      return this.error("E0357", `a repeat count must be a compile-time int, got ${describe(n)}`, r.count.span, [
+        "write a literal or an int param: `repeat 4 { ... }`, `repeat depth { ... }` (`div` divides ints)",
+      ]);
+    if (n.v < 1 || n.v > Checker.MAX_REPEAT)
+      return this.error("E0358", `a repeat count must be between 1 and ${Checker.MAX_REPEAT}, got ${n.v}`, r.count.span, [
+        n.v < 1 ? "a stage repeated zero times is no stage: leave the `repeat` out" : "each repetition adds its own layers; use fewer, wider stages",
+      ]);
+    if (cx.mode !== "network" || !cx.net || !cx.g)
+      return this.error("E0359", `\`repeat\` can only be used inside a network body (in ${cx.what})`, r.span, [
+        "repeat stages in a network and call it: `network N(h: Real[64]) -> Real[64] = h |> repeat 2 { dense(64) |> relu() }`",
+      ]);
+    const stages: A.Expr[] = [];
+    let cur: A.Expr = r.body;
+    while (cur.kind === "Pipe") {
+      stages.unshift(cur.right);
+      cur = cur.left;
+    }
+    stages.unshift(cur);
+    const net = cx.net;
+    const k = net.counters.get("repeat") ?? 0;
+    net.counters.set("repeat", k + 1);
+    const inT = this.toTensor(input.val, cx, input.span);
+    if (inT.k !== "tensor") return ERR;
+    let val: Val = inT;
+    for (let i = 0; i < n.v; i++) {
+      const inner: NetState = { name: `${net.name}/repeat_${k}/${i}`, layers: net.layers, counters: new Map(), calls: net.calls, weights: net.weights };
+      const icx: Cx = { ...cx, net: inner };
+      const before = val;
+      for (const st of stages) {
+        val = this.applyStage({ name: null, val, span: input.span, expr: input.expr }, st, icx, st.span);
+        if (val.k === "error") return ERR;
+      }
+      const t = this.toTensor(val, icx, r.body.span);
+      if (t.k !== "tensor") return ERR;
+      const b = before as Val & { k: "tensor" };
+      if (!sameShape(t.type.shape, b.type.shape) || t.type.batched !== b.type.batched)
+        return this.error("E0356", `the body of \`repeat\` must keep its input's shape: it takes ${showType(b.type)} and returns ${showType(t.type)}`, r.body.span, [
+          "each repetition takes what the one before returns; change the shape before or after the `repeat`",
+        ], [{ span: input.span, message: `the input ${showType(b.type)}` }]);
+      val = t;
+    }
+    return val;
+  }
+
   private evArgs(args: A.Arg[], cx: Cx): CallArg[] {
     return args.map((a) => ({ name: a.name, val: this.ev(a.value, cx), span: a.value.span, expr: a.value }));
   }
@@ -929,6 +997,14 @@ export class Checker {
           [{ span: d.span, message: `${d.kind} \`${name}\` declared here` }],
         );
       }
+    }
+    if (e.callee.kind === "Repeat") {
+      // `repeat 2 { ... }(h)`: the call form of `h |> repeat 2 { ... }`
+      const args = this.evArgs(e.args, cx);
+      if (args.some((a) => a.val.k === "error")) return ERR;
+      if (args.length !== 1 || args[0].name)
+        return this.error("E0311", `a repeated stage takes exactly one input, got ${args.length}`, e.span);
+      return this.applyRepeat(e.callee, args[0], cx);
     }
     const f = this.ev(e.callee, cx);
     const args = this.evArgs(e.args, cx);
@@ -1214,7 +1290,7 @@ export class Checker {
     const from = this.blockBusy.indexOf(name);
     if (from >= 0)
       return this.error("E0355", `block \`${name}\` is used inside itself: ${[...this.blockBusy.slice(from), name].join(" -> ")}`, span, [
-        "blocks are expanded at each use, so a recursive block never ends; repeat it explicitly instead",
+        "blocks are expanded at each use, so a recursive block never ends; repeat it with `h |> repeat N { ... }` instead",
       ], where);
     if (args.length !== decl.params.length)
       return this.error("E0352", `block \`${name}\` takes ${decl.params.length} argument${decl.params.length === 1 ? "" : "s"}, got ${args.length}`, span, [`it is ${sig}`], where);

@@ -148,6 +148,10 @@ export function buildIndex(spec: A.Spec, text: string): SymbolIndex {
         expr(e.left, locals);
         expr(e.right, locals);
         break;
+      case "Repeat":
+        expr(e.count, locals);
+        expr(e.body, locals);
+        break;
       case "If":
         expr(e.cond, locals);
         expr(e.then, locals);

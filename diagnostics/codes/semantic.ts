@@ -245,7 +245,32 @@ export const semanticCodes = [
     code: "E0355",
     title: "recursive block",
     example: "block a(x: Real[4]) -> Real[4] = b(x)\nblock b(x: Real[4]) -> Real[4] = a(x)",
-    fix: "Blocks are expanded at each use, so a block cannot use itself, directly or through other blocks. Write the repetitions out.",
+    fix: "Blocks are expanded at each use, so a block cannot use itself, directly or through other blocks. Repeat it with `h |> repeat N { blk(...) }`.",
+  },
+  // ---------- repeat N { ... } (issue 21) ----------
+  {
+    code: "E0356",
+    title: "repeated stage changes its input's shape",
+    example: "generator G(z: Real[8]) -> Real[2] = z |> repeat 3 { dense(16) |> relu() } |> dense(2)   // [8] -> [16]",
+    fix: "Each repetition of `repeat N { ... }` takes what the one before returns, so the body must return its input's shape. Change the shape before the `repeat` (`z |> dense(16) |> repeat 3 { dense(16) |> relu() }`) or after it.",
+  },
+  {
+    code: "E0357",
+    title: "repeat count is not a compile-time int",
+    example: "generator G(z: Real[8]) -> Real[8] = z |> repeat 2.5 { dense(8) |> relu() }",
+    fix: "The number of repetitions is fixed when the network is built: an int literal, an int param, or an int expression over params (`depth div 2`).",
+  },
+  {
+    code: "E0358",
+    title: "repeat count out of range",
+    example: "param depth: int = 0\ngenerator G(z: Real[8]) -> Real[8] = z |> repeat depth { dense(8) |> relu() }",
+    fix: "A stage is repeated at least once and at most 1024 times (each repetition adds its own layers). Leave the `repeat` out for none.",
+  },
+  {
+    code: "E0359",
+    title: "repeat outside a network's pipeline",
+    example: "loss l = E[x] mean(x |> repeat 2 { relu() })",
+    fix: "`repeat N { ... }` is a stage of a network body, applied to the value piped into it (`h |> repeat N { ... }` or `repeat N { ... }(h)`): its layers belong to that network.",
   },
   // ---------- grad(f, wrt) (issue 21) ----------
   {
