@@ -15,16 +15,16 @@ function checkText(text: string, file = "t.gan") {
   return check(p.spec, {});
 }
 
-it("resnet_blocks_ring: five uses of `res`, each with its own layers and widths", () => {
+it("resnet_blocks_ring: five uses of `res` (two through `repeat depth`), each with its own layers and widths", () => {
   const file = join(ROOT, "examples/specs/resnet_blocks_ring.gan");
   const r = checkText(readFileSync(file, "utf8"), file);
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   const layers = (net: string) => r.ir!.networks.find((n) => n.name === net)!.layers.map((l) => [l.id, l.attrs.units]);
   expect(layers("G")).toEqual([
     ["G/dense_0", 64],
-    ["G/res_0/dense_0", 128], ["G/res_0/dense_1", 64],
-    ["G/res_1/dense_0", 128], ["G/res_1/dense_1", 64],
-    ["G/res_2/dense_0", 64], ["G/res_2/dense_1", 64],
+    ["G/repeat_0/0/res_0/dense_0", 128], ["G/repeat_0/0/res_0/dense_1", 64],
+    ["G/repeat_0/1/res_0/dense_0", 128], ["G/repeat_0/1/res_0/dense_1", 64],
+    ["G/res_0/dense_0", 64], ["G/res_0/dense_1", 64],
     ["G/dense_1", 2],
   ]);
   expect(layers("D").map(([id]) => id)).toEqual(["D/dense_0", "D/res_0/dense_0", "D/res_0/dense_1", "D/res_1/dense_0", "D/res_1/dense_1", "D/dense_1"]);

@@ -8,8 +8,8 @@ const root = join(import.meta.dirname, "..", "..");
 const files = [
   ...readdirSync(join(root, "specs")).filter((f) => f.endsWith(".gan")).map((f) => `specs/${f}`),
   ...readdirSync(join(root, "test/specs")).filter((f) => f.endsWith(".gan")).map((f) => `test/specs/${f}`),
-  "examples/specs/sngan_hinge_fashion.gan", // spectral_norm(...) wrappers
-  "examples/specs/resnet_blocks_ring.gan", // a block declaration (`w: int` arguments) and its uses
+  // every example: spectral_norm(...) wrappers, blocks (`w: int` arguments), `repeat N { ... }`, grad, schedules
+  ...readdirSync(join(root, "examples/specs")).filter((f) => f.endsWith(".gan")).map((f) => `examples/specs/${f}`),
 ];
 
 export function stripSpans(x: unknown): unknown {
