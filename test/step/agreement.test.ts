@@ -102,6 +102,9 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
   let worstStat = 0;
   let zeroGrads = 0;
   let statsChecked = 0;
+  let optConfirmed = 0;
+  let worstAmplified = 0;
+  let worstOwn = 0;
   for (let step = 0; step < steps; step++) {
     const batch = ref.nextBatch();
     for (const pu of plan.updates) {
@@ -184,6 +187,24 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
           fdChecked++;
         }
         const vars = names.map((n) => prog.store.get(n));
+        // the parameters and the optimizer's state before its step, for the optimizer confirmation below
+        const preState = await prog.optimizers[u.name]!.getState();
+        const preVals = vars.map((v) => rt.tf.clone(v));
+        let viaOwn: Map<string, Float32Array> | null = null;
+        // The reference optimizer (a fresh one from the same state) applied to the step IR's own gradients: what
+        // the tfjs trainer would have done had its autodiff returned exactly the compiler's gradients.
+        const referenceOnOwnGrads = async (): Promise<Map<string, Float32Array>> => {
+          if (viaOwn) return viaOwn;
+          const o = rt.optim.makeOptimizer(u.optimizer as unknown as Parameters<typeof rt.optim.makeOptimizer>[0]);
+          o.setState(preState);
+          const vs = preVals.map((t) => rt.tf.variable(t.clone()));
+          const gs = names.map((n, i) => rt.tf.tensor(Float32Array.from(out[`grad:${n}`]!.data), vars[i]!.shape));
+          o.apply(vs, gs);
+          if (u.constrain) for (const v of vs) await rt.optim.project(u.constrain.kind as "clip" | "nonneg", v, u.constrain.args);
+          viaOwn = new Map(names.map((n, i) => [n, vs[i]!.dataSync() as Float32Array]));
+          rt.tf.dispose([...vs, ...gs]);
+          return viaOwn;
+        };
         prog.optimizers[u.name]!.apply(vars, names.map((n) => g.grads[n]!));
         // the update's own `constrain clip(...)` (issue 21), as the compiled trainer applies it after the step
         if (u.constrain) for (const v of vars) await rt.optim.project(u.constrain.kind as "clip" | "nonneg", v, u.constrain.args);
@@ -196,16 +217,33 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
           // individually off by more than 1e-5 of the tensor's scale (1e-3 in norm after a finite-difference-confirmed
           // float32 gradient difference above).
           const e = normErr(mine.data, prog.store.get(n).dataSync(), 1e-5);
-          worst = Math.max(worst, loose ? 0 : e.norm);
           if (loose) {
             expect(e.norm, `${spec} step ${step} ${u.name}: parameter ${n}`).toBeLessThan(1e-3);
             continue;
           }
-          worstOff = Math.max(worstOff, e.off);
-          expect(e.norm, `${spec} step ${step} ${u.name}: parameter ${n}`).toBeLessThan(1e-5);
           const len = prog.store.get(n).size;
-          const count = Math.round(e.off * len);
-          expect(count, `${spec} step ${step} ${u.name}: parameter ${n}: elements off (of ${len})`).toBeLessThanOrEqual(len < 200 ? 1 : Math.ceil(5e-3 * len) - 1);
+          const maxOff = len < 200 ? 1 : Math.ceil(5e-3 * len) - 1;
+          // Adam's amplification (confirmed, not assumed): past its first steps, an element whose gradients of
+          // successive steps nearly cancel has m / sqrt(v) far from +-1, and there the 1e-6-relative float32
+          // round-off of the reference's gradient (whose whole tensor passed the 1e-5 check above) becomes a larger
+          // relative difference in the step taken (a scalar output bias in dragan_ring: 1.2e-5). Then the step IR's
+          // parameters must equal, to 1e-5, the reference optimizer applied to the step IR's OWN gradients from the
+          // same state (so the optimizer graph is exact and the difference is the gradients' round-off alone), and
+          // stay within 1e-3 of the trainer's; counted and printed as "optimizer-confirmed".
+          if (e.norm >= 1e-5 || Math.round(e.off * len) > maxOff) {
+            expect(e.norm, `${spec} step ${step} ${u.name}: parameter ${n}`).toBeLessThan(1e-3);
+            const c = normErr(mine.data, (await referenceOnOwnGrads()).get(n)!, 1e-5);
+            expect(c.norm, `${spec} step ${step} ${u.name}: parameter ${n} vs the reference optimizer on the step IR's gradients`).toBeLessThan(1e-5);
+            expect(Math.round(c.off * len), `${spec} step ${step} ${u.name}: parameter ${n} (own gradients): elements off (of ${len})`).toBeLessThanOrEqual(maxOff);
+            worst = Math.max(worst, c.norm);
+            worstOff = Math.max(worstOff, c.off);
+            worstAmplified = Math.max(worstAmplified, e.norm);
+            worstOwn = Math.max(worstOwn, c.norm);
+            optConfirmed++;
+            continue;
+          }
+          worst = Math.max(worst, e.norm);
+          worstOff = Math.max(worstOff, e.off);
         }
         // the moving statistics the trainer's batch-norm layers assigned while computing its gradients
         for (const o of pu.graph.outputs) {
@@ -216,12 +254,12 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
           expect(e.norm, `${spec} step ${step} ${u.name}: moving statistic ${o.name}`).toBeLessThan(1e-5);
         }
         for (const o of pu.graph.outputs) if (o.role === "update" && o.name.startsWith(`${u.name}/`)) slots.set(o.name, Float64Array.from(out[o.name]!.data));
-        rt.tf.dispose([g.value, ...Object.values(g.grads), ...Object.values(draws)]);
+        rt.tf.dispose([g.value, ...Object.values(g.grads), ...Object.values(draws), ...preVals]);
       }
     }
     rt.tf.dispose(Object.values(batch));
   }
-  console.log(`${path} ${JSON.stringify(overrides)}: worst loss / parameter-norm relative difference ${worst.toExponential(2)}, gradient ${worstGrad.toExponential(2)} (${fdChecked} confirmed by float64 finite differences${zeroGrads ? `, ${zeroGrads} structurally zero` : ""}), elements off ${(100 * worstOff).toFixed(3)}%${statsChecked ? `, moving statistics ${worstStat.toExponential(2)} (${statsChecked} checked)` : ""}`);
+  console.log(`${path} ${JSON.stringify(overrides)}: worst loss / parameter-norm relative difference ${worst.toExponential(2)}, gradient ${worstGrad.toExponential(2)} (${fdChecked} confirmed by float64 finite differences${zeroGrads ? `, ${zeroGrads} structurally zero` : ""}), elements off ${(100 * worstOff).toFixed(3)}%${optConfirmed ? `, ${optConfirmed} parameter tensors optimizer-confirmed (worst against the trainer ${worstAmplified.toExponential(2)}, against the reference optimizer on the step IR's gradients ${worstOwn.toExponential(2)})` : ""}${statsChecked ? `, moving statistics ${worstStat.toExponential(2)} (${statsChecked} checked)` : ""}`);
   return worst;
 }
 
@@ -244,13 +282,18 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     // spectral_norm on D's convs and dense (issue 21): the power-iteration vectors are state outputs compared with
     // what the trainer's layers assigned; batch 2 (the float64 interpreter's convs)
     ["examples/specs/sngan_hinge_fashion.gan", { batch_size: "2" }, 2],
-    // parametric blocks (issue 21): one residual block used five times, each use its own layers
+    // parametric blocks (issue 21): one residual block used five times (two through `repeat depth { ... }`), each
+    // use and repetition its own layers; depth 3 adds a third repetition
     ["examples/specs/resnet_blocks_ring.gan", {}, 5],
+    ["examples/specs/resnet_blocks_ring.gan", { depth: "3" }, 5],
+    // BiGAN (issue 21): a joint D(x, z), the encoder trained with G, losses built from losses (the ORT test's size)
+    ["examples/specs/bigan_fashion.gan", { n: "512", nh: "64" }, 5],
     // grad(f, wrt) (issue 21): R1 on the reals, DRAGAN at perturbed reals (a `let`): second-order AD
     ["examples/specs/r1_ring.gan", {}, 5],
-    // dragan_ring stops at 2: its gradients agree to 1e-5 at every step, but at step 2 Adam turns the round-off of
-    // D's output-bias gradient into a parameter difference of 1.2e-5 of its norm (the ORT test holds 5 steps to 1e-4)
-    ["examples/specs/dragan_ring.gan", {}, 2],
+    // dragan_ring: its gradients agree to 1e-5 at every step; from step 2 Adam turns the round-off of D's
+    // output-bias gradient into a parameter difference of ~1e-5 of its norm, which the optimizer confirmation in
+    // agree() attributes to the gradients' round-off (the step IR's optimizer on its own gradients = the reference's)
+    ["examples/specs/dragan_ring.gan", {}, 5],
     // issue 21: one_hot, a fixed tensor (InfoGAN); embedding, one_hot of data labels, upsample in both modes
     ["examples/specs/infogan_ring.gan", {}, 5],
     ["examples/specs/cgan_projection_fashion.gan", { batch_size: "2", nf: "4" }, 2],
