@@ -9,7 +9,7 @@
 // Not covered yet: gat_gmm (lowered, but its two updates share one loss, which the trainer differentiates jointly:
 // no single-update hook).
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as rt from "../../runtime/index.ts";
 import { checkFile, compileFile } from "../../compiler/pipeline.ts";
@@ -263,12 +263,7 @@ async function agree(path: string, overrides: Record<string, string>, steps = 5,
   return worst;
 }
 
-describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", () => {
-  // [spec, overrides, steps]: gm_gan's 784-d MLPs cost ~8 s a step in the float64 interpreter, so 2 steps there.
-  // hinge_ring stops at 3: at its step 3 one of the 256 examples has a ReLU pre-activation within float32 round-off
-  // of 0 in G, so the float32 reference and the float64 interpreter put it on different sides of the kink and G's
-  // first-kernel gradient differs by about that example's 1/256 share (0.4%); its first three steps agree to 1e-6.
-  for (const [spec, overrides, steps, skip] of [
+const STEP_CASES: [string, Record<string, string>, number, string[]?][] = [
     ["specs/vanilla_gan.gan", {}, 5],
     ["specs/vanilla_gan.gan", { dataset: "grid" }, 5],
     ["specs/mixture_gan.gan", {}, 5],
@@ -309,7 +304,22 @@ describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", 
     // ill-conditioned in float32 (see pcm_gan {} above), so every Cnet gradient would need a finite-difference
     // confirmation (~80 s in this setting); the shared variant above covers it with conv networks.
     ["specs/pcm_gan.gan", { dataset: "fashion", shared: "false", batch_size: "2" }, 1, ["prior_step"]],
-  ] as [string, Record<string, string>, number, string[]?][]) {
+];
+
+// every recipe in examples/specs has a case here (the step counts below 5 are explained where they are)
+it("every examples/specs recipe has a step-IR agreement case", () => {
+  const recipes = readdirSync(join(ROOT, "examples/specs")).filter((f) => f.endsWith(".gan"));
+  expect(recipes.length).toBeGreaterThanOrEqual(11);
+  const covered = new Set(STEP_CASES.map(([spec]) => spec));
+  expect(recipes.filter((f) => !covered.has(`examples/specs/${f}`))).toEqual([]);
+});
+
+describe("step IR gradients = tfjs autodiff (same weights, batches and draws)", () => {
+  // [spec, overrides, steps]: gm_gan's 784-d MLPs cost ~8 s a step in the float64 interpreter, so 2 steps there.
+  // hinge_ring stops at 3: at its step 3 one of the 256 examples has a ReLU pre-activation within float32 round-off
+  // of 0 in G, so the float32 reference and the float64 interpreter put it on different sides of the kink and G's
+  // first-kernel gradient differs by about that example's 1/256 share (0.4%); its first three steps agree to 1e-6.
+  for (const [spec, overrides, steps, skip] of STEP_CASES) {
     it(`${spec} ${JSON.stringify(overrides)}: ${steps} steps${skip ? ` (not ${skip.join(", ")})` : ""}`, async () => {
       expect(await agree(spec, overrides, steps, skip)).toBeLessThan(1e-5);
       // pcm_gan's float64 finite-difference confirmations take ~40-75 s alone and twice that on a loaded machine

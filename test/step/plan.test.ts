@@ -22,17 +22,26 @@ const variants: [string, Record<string, string>][] = [
   ["examples/specs/hinge_ring.gan", {}],
   // spectral_norm: the power iteration on stop_gradient of each kernel, the sn_u state inputs and update outputs
   ["examples/specs/sngan_hinge_fashion.gan", {}],
-  // a block's uses: each its own layers, G/res_0/dense_0 ...
+  // a block's uses and `repeat depth { ... }`: each its own layers, G/repeat_0/0/res_0/dense_0, G/res_0/dense_0 ...
   ["examples/specs/resnet_blocks_ring.gan", {}],
   // grad(f, wrt) (issue 21): the input gradient's backward nodes inside the forward graph
   ["examples/specs/r1_ring.gan", {}],
   ["examples/specs/dragan_ring.gan", {}],
   ["examples/specs/infogan_ring.gan", {}],
   ["examples/specs/cgan_projection_fashion.gan", { up: "bilinear" }],
+  // BiGAN's joint discriminator; lr schedules as hyper inputs; an update's clip constraint (issue 21)
+  ["examples/specs/bigan_fashion.gan", {}],
+  ["examples/specs/cosine_ring.gan", {}],
+  ["examples/specs/wgan_clip_ring.gan", {}],
 ];
 
 const goldenName = (f: string, sets: Record<string, string>) =>
   f.replace(/^.*\//, "").replace(/\.gan$/, `${Object.entries(sets).map(([k, v]) => `@${k}=${v}`).join("")}.step-ir.txt`);
+
+it("every examples/specs recipe has a step-IR golden", () => {
+  const recipes = readdirSync(join(root, "examples/specs")).filter((f) => f.endsWith(".gan"));
+  expect(recipes.filter((f) => !variants.some(([v]) => v === `examples/specs/${f}`))).toEqual([]);
+});
 
 describe("step-IR goldens", () => {
   for (const [f, sets] of variants) {
