@@ -8,7 +8,7 @@ import { entryDoc } from "./hover.ts";
 import type { DeclKind } from "./symbols.ts";
 
 const DECL_KEYWORDS = ["model", "use", "param", "data", "latent", "weights", "let", "generator", "discriminator", "head", "network", "block", "loss", "update", "train", "evaluate", "when", "else"];
-const EXPR_KEYWORDS = ["if", "then", "else", "match", "E", "true", "false", "and", "or", "not", "with", "every", "steps", "minimizes", "maximizes", "init", "constrain", "in"];
+const EXPR_KEYWORDS = ["if", "then", "else", "match", "repeat", "E", "true", "false", "and", "or", "not", "with", "every", "steps", "minimizes", "maximizes", "init", "constrain", "in"];
 const PARAM_TYPES = ["int", "real", "bool", "string", "enum"];
 const TYPE_NAMES = ["Real", "Image", "Logit", "Prob", "Simplex", "Index"];
 // game.ts's train settings (kept in sync by test/lsp/server.test.ts's completion case)
@@ -47,10 +47,14 @@ export function complete(a: Analysis, text: string, offset: number): CompletionI
     return TRAIN_SETTINGS.map((s) => ({ label: s, kind: CompletionItemKind.Property, sortText: `1${s}` }));
 
   const items: CompletionItem[] = [];
-  if (/^\s*$/.test(head) && enclosingBlock(before) !== "evaluate") items.push(...kw(DECL_KEYWORDS, "0"));
+  // declarations start a line at top level or in `when` branches, not inside `evaluate { }` or `repeat N { }`
+  const inBlock = enclosingBlock(before);
+  if (/^\s*$/.test(head) && inBlock !== "evaluate" && inBlock !== "repeat") items.push(...kw(DECL_KEYWORDS, "0"));
   const call = openCall(before.slice(0, before.length - prefix.length));
   if (call) {
     const entry = table.get(call);
+    // an optimizer's `schedule=` value: the schedules alone, each with its arguments
+    if (entry?.category === "optimizer" && /\bschedule\s*=\s*$/.test(head)) return scheduleItems(table);
     if (entry) items.push(...argNames(entry));
   }
   const enumPreferred = enumContext(head, before, a);
@@ -79,6 +83,27 @@ export function complete(a: Analysis, text: string, offset: number): CompletionI
   }
   items.push(...kw(EXPR_KEYWORDS, "4"));
   return items;
+}
+
+/** The learning-rate schedules of the signature table (category "schedule"), for an optimizer's `schedule=`: the
+ * signature with every argument as the detail, a snippet with the required arguments as tab stops. */
+function scheduleItems(table: Map<string, SignatureEntry>): CompletionItem[] {
+  const out: CompletionItem[] = [];
+  for (const e of table.values()) {
+    if (e.category !== "schedule") continue;
+    const sig = e.signatures[0]!;
+    const required = sig.params.filter((p) => p.default === undefined);
+    out.push({
+      label: e.name,
+      kind: CompletionItemKind.Function,
+      detail: formatSignature(e.name, sig),
+      documentation: { kind: MarkupKind.Markdown, value: entryDoc(e) },
+      insertText: `${e.name}(${required.map((p, i) => `${p.name}=\${${i + 1}}`).join(", ")})$0`,
+      insertTextFormat: InsertTextFormat.Snippet,
+      sortText: `0${e.name}`,
+    });
+  }
+  return out;
 }
 
 /** `lr=`, `beta1=` ... for a call of `entry`: every parameter name over all its signatures, with its type. */
@@ -126,7 +151,7 @@ function openCall(before: string): string | null {
   return null;
 }
 
-/** The innermost unclosed `{` block before the cursor: its keyword (train, evaluate, when, else, enum, match)
+/** The innermost unclosed `{` block before the cursor: its keyword (train, evaluate, when, else, enum, match, repeat)
  * and the text before the `{` on its line; null at top level. */
 function innermostBlock(before: string): { word: string; lead: string } | null {
   const stack: { word: string; lead: string }[] = [];
@@ -134,7 +159,7 @@ function innermostBlock(before: string): { word: string; lead: string } | null {
   for (let i = 0; i < src.length; i++) {
     if (src[i] === "{") {
       const lead = src.slice(Math.max(0, src.lastIndexOf("\n", i - 1) + 1), i);
-      const word = /\b(train|evaluate|when|else|enum|match)\b/.exec(lead)?.[1] ?? "block";
+      const word = /\b(train|evaluate|when|else|enum|match|repeat)\b/.exec(lead)?.[1] ?? "block";
       stack.push({ word, lead });
     } else if (src[i] === "}") stack.pop();
   }

@@ -41,7 +41,7 @@ function items(list: A.Item[], text: string): DocumentSymbol[] {
         break;
       case "Network": {
         const params = it.params.map((p) => sym(p.name.name, src(p.type.span), SymbolKind.TypeParameter, p.span, p.name.span));
-        out.push(sym(it.name.name, `${it.role} -> ${src(it.returns.span)}`, SymbolKind.Function, it.span, it.name.span, params));
+        out.push(sym(it.name.name, `${it.role} -> ${src(it.returns.span)}`, SymbolKind.Function, it.span, it.name.span, [...params, ...repeats(it.body, src)]));
         break;
       }
       case "Loss":
@@ -71,5 +71,23 @@ function items(list: A.Item[], text: string): DocumentSymbol[] {
       }
     }
   }
+  return out;
+}
+
+/** The `repeat N { ... }` stages of a network body, in source order, each with the repeats nested in it. */
+function repeats(e: A.Expr, src: (s: Span) => string): DocumentSymbol[] {
+  const out: DocumentSymbol[] = [];
+  const walk = (x: unknown): void => {
+    if (x === null || typeof x !== "object") return;
+    if (Array.isArray(x)) return x.forEach(walk);
+    const n = x as { kind?: string };
+    if (n.kind === "Repeat") {
+      const r = x as A.RepeatExpr;
+      out.push(sym(`repeat ${src(r.count.span)}`, src(r.body.span), SymbolKind.Array, r.span, r.count.span, repeats(r.body, src)));
+      return;
+    }
+    for (const [k, v] of Object.entries(x)) if (k !== "span") walk(v);
+  };
+  walk(e);
   return out;
 }

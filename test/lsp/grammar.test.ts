@@ -69,6 +69,16 @@ describe("gan.tmLanguage.json", () => {
     expect(scopeOf(toks, src, "block res(", "block")).toBe("storage.type.network.gan");
     expect(scopeOf(toks, src, "block res(", "res")).toBe("entity.name.function.gan");
     expect(scopeOf(toks, src, "block res(", "int")).toBe("storage.type.primitive.gan");
+    // `repeat depth { ... }` (issue 21): a loop keyword; the stages inside are calls as elsewhere
+    expect(scopeOf(toks, src, "|> repeat depth", "repeat")).toBe("keyword.control.loop.gan");
+    expect(scopeOf(toks, src, "|> repeat depth", "res")).toBe("entity.name.function.call.gan");
+  });
+
+  it("`repeat_d_step` (a train setting) is a name, not the keyword `repeat`", () => {
+    const src = readFileSync(join(ROOT, "examples/specs/wgan_clip_ring.gan"), "utf8");
+    const toks = tokenize(src);
+    expect(toks.find((t) => t.text.startsWith("repeat"))!.text).toBe("repeat_d_step");
+    expect(scopeOf(toks, src, "repeat_d_step", "repeat_d_step")).not.toBe("keyword.control.loop.gan");
   });
 
   it("keywords, types, names, numbers, strings, comments and operators get their scopes (specs/pcm_gan.gan)", () => {
