@@ -203,8 +203,12 @@ export function applyEntry(ck: Checker, entry: SignatureEntry, sig: Signature, b
           return { k: "init", init: { kind: "data_points", data: (A("data") as { name: string }).name } };
       }
       break;
-    case "constraint":
-      return { k: "constraint", kind: entry.name, args: argsJson(sig, bound) };
+    case "constraint": {
+      const args = argsJson(sig, bound);
+      // clip(c): the symmetric interval [-c, c], so every consumer sees clip's one form {lo, hi}
+      if (entry.name === "clip" && typeof args.c === "number") return { k: "constraint", kind: "clip", args: { lo: -args.c, hi: args.c } };
+      return { k: "constraint", kind: entry.name, args };
+    }
     case "schedule": {
       const schedule = toSchedule(entry.name, A);
       const problem = scheduleProblem(schedule);

@@ -535,8 +535,11 @@ export const builtinSignatures: readonly SignatureEntry[] = [
   {
     name: "clip",
     category: "constraint",
-    doc: "clip entries to [lo, hi]",
-    signatures: [{ params: [P("lo", "real"), P("hi", "real")], returns: "constraint" }],
+    doc: "clip entries to [lo, hi]; clip(c) is clip(-c, c) (the original WGAN's weight clipping, c = 0.01)",
+    signatures: [
+      { params: [P("lo", "real"), P("hi", "real")], returns: "constraint" },
+      { params: [P("c", "real", { min: 0, doc: "the clipping bound: entries go to [-c, c]" })], returns: "constraint" },
+    ],
   },
   { name: "nonneg", category: "constraint", doc: "clip entries at 0 from below", signatures: [{ params: [], returns: "constraint" }] },
   // ---------- optimizers ----------
